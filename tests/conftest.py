@@ -1,0 +1,63 @@
+import pytest
+from django.utils import translation
+
+from schools.models import Role
+
+from .factories import MembershipFactory, SchoolFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _finnish():
+    """Finnish is the product's default language; tests see what a Finnish user sees."""
+    with translation.override("fi"):
+        yield
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory(name="Testikoulu")
+
+
+@pytest.fixture
+def other_school(db):
+    return SchoolFactory(name="Toinen koulu")
+
+
+def _member(role, school, username):
+    return MembershipFactory(user=UserFactory(username=username), school=school, role=role).user
+
+
+@pytest.fixture
+def team_member(school):
+    return _member(Role.TEAM_MEMBER, school, "team_member")
+
+
+@pytest.fixture
+def case_team_member(school):
+    return _member(Role.TEAM_MEMBER, school, "case_team_member")
+
+
+@pytest.fixture
+def principal(school):
+    return _member(Role.PRINCIPAL, school, "principal")
+
+
+@pytest.fixture
+def coordinator(school):
+    return _member(Role.COORDINATOR, school, "coordinator")
+
+
+@pytest.fixture
+def programme_office(db):
+    return _member(Role.PROGRAMME_OFFICE, None, "programme_office")
+
+
+@pytest.fixture
+def outsider(other_school):
+    """A K-0 team member of another school."""
+    return _member(Role.TEAM_MEMBER, other_school, "outsider")
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="administrator", is_staff=True, is_superuser=True)
