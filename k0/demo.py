@@ -48,7 +48,7 @@ USERS = [
 @transaction.atomic
 def seed() -> dict[str, int]:
     """Creates what is missing and changes nothing that exists. Returns counts created."""
-    created = {"areas": 0, "schools": 0, "users": 0, "memberships": 0}
+    created = {"areas": 0, "schools": 0, "users": 0, "memberships": 0, "cases": 0}
     areas = []
     for name in AREAS:
         area, new = Area.objects.get_or_create(name=name)
@@ -83,8 +83,193 @@ def seed() -> dict[str, int]:
         for school in targets:
             _, new = Membership.objects.get_or_create(user=user, school=school, role=spec.role)
             created["memberships"] += new
+    created["cases"] = seed_cases()
     return created
 
 
 def login_table() -> list[tuple[str, str]]:
     return [(spec.username, spec.description) for spec in USERS]
+
+
+# --- Demo cases ------------------------------------------------------------------------------
+# Each tuple: school index, responsible, members, with coordinator?, target phase, days ago.
+DEMO_CASES = [
+    (0, "tiina", ["tomi"], True, "referral", 3),
+    (0, "tiina", ["sanna"], False, "mapping", 20),
+    (0, "tomi", ["tiina"], True, "plan", 35),
+    (0, "sanna", ["tiina"], False, "measures", 50),
+    (0, "tiina", ["tomi", "sanna"], True, "follow_up", 80),
+    (0, "tiina", ["tomi"], True, "closed", 200),
+    (2, "veera", [], True, "follow_up", 60),
+    (2, "veera", [], False, "closed", 400),
+]
+
+PUPILS = [
+    ("Eetu Esimerkki", "Elina Esimerkki"),
+    ("Aino Aaltonen", "Mikko Aaltonen"),
+    ("Noah Nieminen", "Sari Nieminen"),
+    ("Lilja Laine", "Petri Laine"),
+    ("Onni Ojala", "Hanna Ojala"),
+    ("Venla Virtanen", "Jukka Virtanen"),
+    ("Leo Lehtinen", "Minna Lehtinen"),
+    ("Ella Eskola", "Timo Eskola"),
+]
+
+
+def _demo_case(index, school, users, spec):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from k0.cases.choices import Outcome, PartyKind, PartyRole, Phase
+    from k0.cases.models import (
+        Agreement,
+        CaseNote,
+        FollowUp,
+        Guardianship,
+        Intervention,
+        Party,
+        PartyGroup,
+    )
+    from k0.cases.services import open_case
+
+    _, responsible, members, with_coordinator, target, days_ago = spec
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=days_ago)
+    owner = users[responsible]
+    case = open_case(
+        created_by=owner,
+        school=school,
+        responsible=owner,
+        members=[users[m] for m in members],
+        coordinator=users["kaisa"] if with_coordinator else None,
+        referred_on=start,
+        referral_source=["guardian", "school_staff", "pupil", "child_welfare"][index % 4],
+        known_at_referral="Kuvitteellinen esimerkkitapaus: oppilasta on suljettu ulos "
+        "ryhmästä ja hänestä on levitetty kuvia pikaviestisovelluksessa.",
+        forms_of_bullying=[
+            ["exclusion", "online"],
+            ["verbal", "physical"],
+            ["threats", "online"],
+            ["verbal"],
+        ][index % 4],
+        locations=[["school_day", "online"], ["school_journey"], ["free_time", "online"]][
+            index % 3
+        ],
+        started_around=start - dt.timedelta(days=120),
+        already_tried=["kiva_team", "guardian_talks"],
+        crime_report=index % 5 == 2,
+    )
+    phases = [
+        Phase.REFERRAL,
+        Phase.MAPPING,
+        Phase.PLAN,
+        Phase.MEASURES,
+        Phase.FOLLOW_UP,
+        Phase.CLOSED,
+    ]
+    reach = phases.index(target)
+    pupil_a, guardian_a = PUPILS[index % len(PUPILS)]
+    pupil_b, guardian_b = PUPILS[(index + 3) % len(PUPILS)]
+    day = start + dt.timedelta(days=2)
+    heard = day + dt.timedelta(days=5) if reach >= 2 else None
+    a = Party.objects.create(
+        case=case,
+        name=pupil_a,
+        role=PartyRole.CENTRAL,
+        kind=PartyKind.PUPIL,
+        class_name="6A",
+        grade=6,
+        heard_on=heard,
+    )
+    b = Party.objects.create(
+        case=case,
+        name=pupil_b,
+        role=PartyRole.CENTRAL,
+        kind=PartyKind.PUPIL,
+        class_name="6B",
+        grade=6,
+        heard_on=heard,
+    )
+    for pupil, name in ((a, guardian_a), (b, guardian_b)):
+        guardian = Party.objects.create(
+            case=case, name=name, role=PartyRole.CENTRAL, kind=PartyKind.GUARDIAN, heard_on=heard
+        )
+        Guardianship.objects.create(
+            guardian=guardian, pupil=pupil, informed_on=day, informed_how="phone"
+        )
+        if reach >= 1:
+            pupil.consent_given_on, pupil.consent_given_by = day, guardian
+            pupil.consent_scope = "Keskustelut ja sovittelu"
+            pupil.save()
+    PartyGroup.objects.create(case=case, name="Luokka 6A", head_count=22, grade=6)
+    Party.objects.create(
+        case=case, name="Opettaja Olli Opettava", role=PartyRole.BYSTANDER, kind=PartyKind.STAFF
+    )
+    if reach >= 2:
+        case.root_causes = ["old_quarrel", "group_dynamics", "online_dynamics"]
+        case.summary = "Kahden oppilaan välinen vanha riita on laajentunut koko luokkaan."
+    if reach >= 3:
+        case.plan = "Yksilökeskustelut, sovittelu oppilaiden välillä ja luokan ryhmätyöskentely."
+    case.save()
+    for phase in phases[1 : reach + 1]:
+        if phase == Phase.FOLLOW_UP:
+            meeting = Intervention.objects.create(
+                case=case,
+                kind="mediation",
+                date=day + dt.timedelta(days=10),
+                duration_minutes=60,
+                summary="Sovittelu oppilaiden välillä.",
+                notes="Molemmat kertoivat näkemyksensä. Ilmapiiri rauhallinen.",
+            )
+            meeting.participants.set([a, b])
+            meeting.facilitators.set([owner])
+            agreement = Agreement.objects.create(
+                case=case,
+                intervention=meeting,
+                text="Kuvia ei jaeta. Välitunnilla kumpikin saa olla rauhassa.",
+                review_on=day + dt.timedelta(days=24),
+            )
+            agreement.parties.set([a, b])
+        if phase == Phase.CLOSED:
+            FollowUp.objects.create(
+                case=case,
+                due_date=day + dt.timedelta(days=24),
+                responsible=owner,
+                done_at=day + dt.timedelta(days=24),
+                method="meeting",
+                bullying="stopped",
+                situation="better",
+                agreements="kept",
+                next_step="Jälkiseuranta.",
+            )
+            case.close(
+                by=owner,
+                outcome=Outcome.RESOLVED,
+                closing_summary="Kiusaaminen on loppunut ja sopimukset ovat pitäneet.",
+                aftercare_plan="Luokanvalvoja seuraa tilannetta kuukausittain.",
+            )
+        else:
+            case.advance_to(phase, by=owner)
+    if case.phase == Phase.FOLLOW_UP:
+        FollowUp.objects.create(case=case, due_date=today - dt.timedelta(days=2), responsible=owner)
+        FollowUp.objects.create(case=case, due_date=today + dt.timedelta(days=7), responsible=owner)
+    CaseNote.objects.create(
+        case=case, author=owner, text="Kuvitteellinen merkintä: puhelu huoltajan kanssa."
+    )
+    return case
+
+
+@transaction.atomic
+def seed_cases() -> int:
+    """Demo cases in every phase. Skipped when the demo schools already have cases."""
+    from k0.cases.models import Case
+
+    schools = [School.objects.get(name=name) for name, _, _ in SCHOOLS]
+    if Case.objects.filter(school__in=schools).exists():
+        return 0
+    User = get_user_model()
+    users = {u.username: u for u in User.objects.filter(username__in=[s.username for s in USERS])}
+    for index, spec in enumerate(DEMO_CASES):
+        _demo_case(index, schools[spec[0]], users, spec)
+    return len(DEMO_CASES)

@@ -43,3 +43,27 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     school = factory.SubFactory(SchoolFactory)
     role = Role.TEAM_MEMBER
+
+
+def make_case(*, school, responsible, members=(), coordinator=None, **overrides):
+    """Opens a case through the service, as the referral form does."""
+    import datetime as dt
+
+    from k0.cases.choices import ReferralSource
+    from k0.cases.services import open_case
+
+    referral = {
+        "referred_on": dt.date(2026, 9, 1),
+        "referral_source": ReferralSource.SCHOOL_STAFF,
+        "forms_of_bullying": ["verbal", "online"],
+        "known_at_referral": "Tiedossa oleva tilanne",
+    }
+    referral.update(overrides)
+    return open_case(
+        created_by=responsible,
+        school=school,
+        responsible=responsible,
+        members=list(members),
+        coordinator=coordinator,
+        **referral,
+    )

@@ -19,6 +19,17 @@ def test_seed_demo_creates_every_role_and_is_idempotent(db, capsys):
     coordinator = Membership.objects.filter(role=Role.COORDINATOR).values("user").distinct()
     assert Membership.objects.filter(user__in=coordinator, role=Role.COORDINATOR).count() == 2
     assert "tiina" in first and "Password" in first
+    from k0.cases.models import Case
+
+    assert set(Case.objects.values_list("phase", flat=True)) == {
+        "referral",
+        "mapping",
+        "plan",
+        "measures",
+        "follow_up",
+        "closed",
+    }
+    assert Case.objects.values("school").distinct().count() >= 2
 
     call_command("seed_demo")
     second = capsys.readouterr().out
@@ -28,4 +39,4 @@ def test_seed_demo_creates_every_role_and_is_idempotent(db, capsys):
         get_user_model().objects.count(),
         Membership.objects.count(),
     ) == counts
-    assert "areas 0, schools 0, users 0, memberships 0" in second
+    assert "areas 0, schools 0, users 0, memberships 0, cases 0" in second

@@ -3,8 +3,38 @@ from django.urls import path
 from . import views
 
 app_name = "cases"
+
+# Things recorded in a case share one add/edit/remove view; the kind is fixed per URL.
+_child_urls = []
+for slug in views.CHILD_KINDS:
+    name = slug.replace("-", "_")
+    _child_urls += [
+        path(f"<str:reference>/{slug}/add/", views.child_form, {"kind": slug}, name=f"{name}_add"),
+        path(
+            f"<str:reference>/{slug}/<int:pk>/",
+            views.child_form,
+            {"kind": slug},
+            name=f"{name}_edit",
+        ),
+        path(
+            f"<str:reference>/{slug}/<int:pk>/remove/",
+            views.child_delete,
+            {"kind": slug},
+            name=f"{name}_remove",
+        ),
+    ]
+
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("new/", views.case_create, name="create"),
     path("overview/", views.principal_overview, name="principal_overview"),
     path("my-schools/", views.coordinator_home, name="coordinator_home"),
+    path("<str:reference>/", views.case_detail, name="detail"),
+    path("<str:reference>/referral/", views.case_edit_referral, name="edit_referral"),
+    path("<str:reference>/work/", views.case_edit_work, name="edit_work"),
+    path("<str:reference>/team/", views.case_team, name="team"),
+    path("<str:reference>/advance/", views.case_advance, name="advance"),
+    path("<str:reference>/close/", views.case_close, name="close"),
+    path("<str:reference>/reopen/", views.case_reopen, name="reopen"),
+    *_child_urls,
 ]

@@ -1,12 +1,465 @@
-from django.shortcuts import render
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from schools.models import Role
-from schools.roles import role_required, schools_where
+from schools.roles import has_role, role_required, schools_where
+
+from . import forms
+from .choices import PHASE_ORDER, Phase
+from .filters import CaseFilter
+from .models import (
+    Agreement,
+    Case,
+    CaseNote,
+    CasePerm,
+    FollowUp,
+    Guardianship,
+    Intervention,
+    Party,
+    PartyGroup,
+    PhaseChange,
+    PhaseError,
+)
+from .services import open_case, set_case_team
+
+PAGE_SIZE = 25
+
+
+def get_case_for(request, reference: str, perm: str = CasePerm.VIEW) -> Case:
+    """The one way a view fetches a case: 404 for a case the user may not know exists."""
+    case = get_object_or_404(
+        Case.objects.visible_to(request.user).select_related(
+            "school", "responsible", "coordinator"
+        ),
+        reference=reference,
+    )
+    if perm != CasePerm.VIEW and not request.user.has_perm(f"cases.{perm}", case):
+        raise Http404
+    return case
+
+
+def _detail_queryset():
+    return Case.objects.select_related(
+        "school", "school__area", "responsible", "coordinator", "created_by"
+    ).prefetch_related(
+        "members",
+        Prefetch(
+            "parties",
+            queryset=Party.objects.select_related("consent_given_by").prefetch_related(
+                Prefetch(
+                    "guardian_links", queryset=Guardianship.objects.select_related("guardian")
+                ),
+                "pupil_links",
+            ),
+        ),
+        "groups",
+        Prefetch(
+            "interventions",
+            queryset=Intervention.objects.prefetch_related(
+                "participants", "groups", "facilitators"
+            ),
+        ),
+        Prefetch(
+            "agreements",
+            queryset=Agreement.objects.select_related("intervention").prefetch_related("parties"),
+        ),
+        Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible")),
+        Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
+        Prefetch("phase_changes", queryset=PhaseChange.objects.select_related("changed_by")),
+    )
 
 
 @role_required(Role.TEAM_MEMBER, Role.COORDINATOR)
 def case_list(request):
-    return render(request, "cases/list.html")
+    schools = schools_where(request.user, Role.TEAM_MEMBER, Role.COORDINATOR)
+    base = (
+        Case.objects.visible_to(request.user)
+        .select_related("school", "responsible")
+        .with_follow_up_signals()
+        .order_by("-opened_at")
+    )
+    case_filter = CaseFilter(request.GET or None, queryset=base, schools=schools)
+    cases = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else base
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": case_filter,
+        "page": page,
+        "query": query.urlencode(),
+        "can_create": has_role(request.user, Role.TEAM_MEMBER),
+        "today": timezone.localdate(),
+    }
+    template = "cases/_case_table.html" if request.htmx else "cases/list.html"
+    return render(request, template, context)
+
+
+@role_required(Role.TEAM_MEMBER)
+def case_create(request):
+    form = forms.CaseCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        case = open_case(
+            created_by=request.user,
+            school=data.pop("school"),
+            responsible=data.pop("responsible"),
+            members=list(data.pop("members")),
+            coordinator=data.pop("coordinator"),
+            **data,
+        )
+        messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
+        return redirect(case)
+    return render(request, "cases/create.html", {"form": form})
+
+
+@dataclass
+class TimelineEntry:
+    when: datetime | date
+    kind: str
+    title: str
+    text: str = ""
+    by: str = ""
+    anchor: str = ""
+
+    @property
+    def sort_key(self):
+        when = self.when
+        if not isinstance(when, datetime):
+            when = timezone.make_aware(datetime.combine(when, datetime.min.time()))
+        return when
+
+
+def build_timeline(case: Case) -> list[TimelineEntry]:
+    """Phase changes, interventions, agreements, follow-ups and notes, newest first.
+    Uses only prefetched rows, so its cost does not grow with queries."""
+    entries = []
+    for change in case.phase_changes.all():
+        title = _("Phase: %(phase)s") % {"phase": Phase(change.to_phase).label}
+        if change.from_phase == Phase.CLOSED:
+            title = _("Reopened")
+        entries.append(
+            TimelineEntry(change.changed_at, "phase", title, change.reason, str(change.changed_by))
+        )
+    for item in case.interventions.all():
+        entries.append(
+            TimelineEntry(
+                item.date,
+                "intervention",
+                item.get_kind_display(),
+                item.summary,
+                "",
+                f"intervention-{item.pk}",
+            )
+        )
+    for item in case.agreements.all():
+        entries.append(
+            TimelineEntry(
+                item.created_at, "agreement", _("Agreement"), item.text, "", f"agreement-{item.pk}"
+            )
+        )
+    for item in case.follow_ups.all():
+        if item.done_at:
+            entries.append(
+                TimelineEntry(
+                    item.done_at,
+                    "follow_up",
+                    _("Follow-up done"),
+                    item.next_step,
+                    str(item.responsible),
+                    f"follow-up-{item.pk}",
+                )
+            )
+    for note in case.notes.all():
+        entries.append(
+            TimelineEntry(note.created_at, "note", _("Note"), note.text, str(note.author))
+        )
+    entries.append(
+        TimelineEntry(case.opened_at, "phase", _("Case opened"), "", str(case.created_by))
+    )
+    return sorted(entries, key=lambda e: e.sort_key, reverse=True)
+
+
+def case_detail(request, reference):
+    case = get_case_for(request, reference)
+    case = _detail_queryset().get(pk=case.pk)
+    return render(request, "cases/detail.html", _detail_context(case))
+
+
+def _detail_context(case, **extra):
+    parties = list(case.parties.all())
+    guardianships = [link for p in parties for link in p.guardian_links.all()]
+    phase_index = PHASE_ORDER.index(case.phase)
+    context = {
+        "case": case,
+        "parties": parties,
+        "guardianships": guardianships,
+        "phases": [
+            (p, Phase(p).label, i < phase_index, i == phase_index)
+            for i, p in enumerate(PHASE_ORDER)
+        ],
+        "checklist": case.checklist() if case.next_phase else [],
+        "next_phase": Phase(case.next_phase).label if case.next_phase else None,
+        "can_advance": case.next_phase not in (None, Phase.CLOSED),
+        "timeline": build_timeline(case),
+        "note_form": forms.NoteForm(case=case),
+        "today": timezone.localdate(),
+        "is_closed": case.phase == Phase.CLOSED,
+        "case_labels": case.choice_labels(),
+    }
+    context.update(extra)
+    return context
+
+
+def _case_changed(request, case):
+    """After a successful change: htmx swaps in the refreshed case body; plain browsers
+    are redirected (POST/redirect/GET)."""
+    case.touch()
+    if request.htmx:
+        fresh = _detail_queryset().get(pk=case.pk)
+        response = render(request, "cases/detail.html", _detail_context(fresh))
+        response["HX-Retarget"] = "#case-body"
+        response["HX-Reselect"] = "#case-body"
+        response["HX-Reswap"] = "outerHTML"
+        response["HX-Push-Url"] = case.get_absolute_url()
+        return response
+    return redirect(case)
+
+
+def _refuse_if_closed(request, case):
+    if case.phase == Phase.CLOSED:
+        messages.error(request, _("The case is closed. Reopen it to make changes."))
+        return redirect(case)
+    return None
+
+
+@dataclass(frozen=True)
+class ChildKind:
+    model: type
+    form: type
+    add_title: str
+    edit_title: str
+
+
+CHILD_KINDS = {
+    "parties": ChildKind(
+        Party, forms.PartyForm, gettext_lazy("Add a party"), gettext_lazy("Edit party")
+    ),
+    "guardians": ChildKind(
+        Guardianship,
+        forms.GuardianshipForm,
+        gettext_lazy("Link a guardian to a pupil"),
+        gettext_lazy("Edit guardian link"),
+    ),
+    "groups": ChildKind(
+        PartyGroup,
+        forms.PartyGroupForm,
+        gettext_lazy("Add a bystander group"),
+        gettext_lazy("Edit bystander group"),
+    ),
+    "interventions": ChildKind(
+        Intervention,
+        forms.InterventionForm,
+        gettext_lazy("Record an intervention or meeting"),
+        gettext_lazy("Edit intervention"),
+    ),
+    "agreements": ChildKind(
+        Agreement,
+        forms.AgreementForm,
+        gettext_lazy("Record an agreement"),
+        gettext_lazy("Edit agreement"),
+    ),
+    "follow-ups": ChildKind(
+        FollowUp,
+        forms.FollowUpForm,
+        gettext_lazy("Schedule a follow-up"),
+        gettext_lazy("Follow-up"),
+    ),
+    "notes": ChildKind(
+        CaseNote, forms.NoteForm, gettext_lazy("Write a note"), gettext_lazy("Edit note")
+    ),
+}
+
+
+def _child_queryset(kind: str, case: Case):
+    model = CHILD_KINDS[kind].model
+    if model is Guardianship:
+        return Guardianship.objects.filter(pupil__case=case)
+    return model.objects.filter(case=case)
+
+
+def child_form(request, reference, kind, pk=None):
+    """Add or edit something recorded in a case (party, group, intervention, …)."""
+    case = get_case_for(request, reference, CasePerm.CHANGE)
+    spec = CHILD_KINDS[kind]
+    instance = get_object_or_404(_child_queryset(kind, case), pk=pk) if pk else None
+    if request.method == "POST":
+        refused = _refuse_if_closed(request, case)
+        if refused:
+            return refused
+    form = spec.form(request.POST or None, case=case, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            obj = form.save(commit=False)
+            if isinstance(obj, CaseNote) and not obj.pk:
+                obj.author = request.user
+            obj._history_user = request.user
+            obj.save()
+            form.save_m2m()
+        messages.success(request, _("Saved."))
+        return _case_changed(request, case)
+    context = {
+        "case": case,
+        "form": form,
+        "title": spec.edit_title if instance else spec.add_title,
+        "kind": kind,
+        "instance": instance,
+        "remove_url": reverse(f"cases:{kind.replace('-', '_')}_remove", args=[reference, pk])
+        if instance
+        else None,
+    }
+    return render(request, "cases/child_form.html", context)
+
+
+def child_delete(request, reference, kind, pk):
+    case = get_case_for(request, reference, CasePerm.CHANGE)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    refused = _refuse_if_closed(request, case)
+    if refused:
+        return refused
+    obj = get_object_or_404(_child_queryset(kind, case), pk=pk)
+    obj._history_user = request.user
+    obj.delete()
+    messages.success(request, _("Removed."))
+    return _case_changed(request, case)
+
+
+def _case_form_view(request, reference, form_class, title, template="cases/case_form.html"):
+    case = get_case_for(request, reference, CasePerm.CHANGE)
+    if request.method == "POST":
+        refused = _refuse_if_closed(request, case)
+        if refused:
+            return refused
+    form = form_class(request.POST or None, instance=case)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        obj._history_user = request.user
+        obj.save()
+        messages.success(request, _("Saved."))
+        return _case_changed(request, case)
+    return render(request, template, {"case": case, "form": form, "title": title})
+
+
+def case_edit_referral(request, reference):
+    return _case_form_view(request, reference, forms.CaseReferralForm, _("Referral"))
+
+
+def case_edit_work(request, reference):
+    return _case_form_view(
+        request, reference, forms.CaseWorkForm, _("Summary, root causes and plan")
+    )
+
+
+def case_team(request, reference):
+    case = get_case_for(request, reference, CasePerm.CHANGE)
+    form = forms.CaseTeamForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        members = set(form.cleaned_data["members"])
+        set_case_team(
+            case=case,
+            responsible=form.cleaned_data["responsible"],
+            members=members,
+            coordinator=form.cleaned_data["coordinator"],
+            by=request.user,
+        )
+        messages.success(request, _("Case team saved."))
+        if not Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
+            return redirect("cases:list")
+        return _case_changed(request, case)
+    return render(
+        request, "cases/case_form.html", {"case": case, "form": form, "title": _("Case team")}
+    )
+
+
+def case_advance(request, reference):
+    case = get_case_for(request, reference, CasePerm.CHANGE)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    target = request.POST.get("phase", "")
+    try:
+        case.advance_to(target, by=request.user)
+    except PhaseError as error:
+        messages.error(request, _("The case cannot move on yet:"))
+        for item in error.missing:
+            messages.error(request, item)
+    else:
+        messages.success(
+            request, _("The case moved to phase %(phase)s.") % {"phase": case.get_phase_display()}
+        )
+    return _case_changed(request, case)
+
+
+def case_close(request, reference):
+    case = get_case_for(request, reference, CasePerm.CHANGE)
+    form = forms.CloseForm(
+        request.POST or None,
+        initial={
+            "outcome": case.outcome,
+            "closing_summary": case.closing_summary,
+            "aftercare_plan": case.aftercare_plan,
+        },
+    )
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            case.close(by=request.user, **form.cleaned_data)
+        except PhaseError as error:
+            errors = error.missing
+        else:
+            messages.success(request, _("Case closed."))
+            return _case_changed(request, case)
+    return render(
+        request,
+        "cases/close.html",
+        {
+            "case": case,
+            "form": form,
+            "errors": errors,
+            "checklist": case.checklist(Phase.CLOSED) if case.phase != Phase.CLOSED else [],
+        },
+    )
+
+
+def case_reopen(request, reference):
+    case = get_case_for(request, reference, CasePerm.CHANGE)
+    form = forms.ReopenForm(request.POST or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            case.reopen(by=request.user, reason=form.cleaned_data["reason"])
+        except PhaseError as error:
+            errors = error.missing
+        else:
+            messages.success(request, _("Case reopened."))
+            return _case_changed(request, case)
+    return render(
+        request,
+        "cases/case_form.html",
+        {"case": case, "form": form, "title": _("Reopen the case"), "errors": errors},
+    )
 
 
 @role_required(Role.PRINCIPAL)

@@ -1,0 +1,447 @@
+"""Forms parse and validate; views call the model or service. Every ModelForm lists its
+fields explicitly, so a new model field never becomes editable by accident."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import Role, School
+
+from .choices import (
+    AlreadyTried,
+    BullyingForm,
+    Outcome,
+    PartyKind,
+    RootCause,
+    Setting,
+)
+from .models import (
+    Agreement,
+    Case,
+    CaseNote,
+    FollowUp,
+    Guardianship,
+    Intervention,
+    Party,
+    PartyGroup,
+)
+
+User = get_user_model()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def _checkboxes(choices, label, required=False):
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=required, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+def team_candidates(school):
+    return (
+        User.objects.filter(
+            is_active=True, memberships__school=school, memberships__role=Role.TEAM_MEMBER
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def coordinator_candidates(school):
+    return (
+        User.objects.filter(
+            is_active=True, memberships__school=school, memberships__role=Role.COORDINATOR
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def _not_future(value, message=None):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(message or _("The date cannot be in the future."))
+    return value
+
+
+class TeamFieldsMixin:
+    """Responsible member, case team and coordinator, chosen from the school's people."""
+
+    def _setup_team_fields(self, school):
+        candidates = team_candidates(school) if school else User.objects.none()
+        self.fields["responsible"] = UserChoiceField(
+            label=_("Responsible member"), queryset=candidates
+        )
+        self.fields["members"] = UserMultipleChoiceField(
+            label=_("Case team"),
+            queryset=candidates,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Members of the school's K-0 team who work on this case."),
+        )
+        self.fields["coordinator"] = UserChoiceField(
+            label=_("K-0 coordinator"),
+            required=False,
+            queryset=coordinator_candidates(school) if school else User.objects.none(),
+            empty_label=_("No coordinator"),
+        )
+
+
+class CaseCreateForm(TeamFieldsMixin, forms.ModelForm):
+    """The referral (vireilletulo) that opens a case."""
+
+    forms_of_bullying = _checkboxes(BullyingForm.choices, _("Forms of bullying"), required=True)
+    locations = _checkboxes(Setting.choices, _("Where it happens"))
+    already_tried = _checkboxes(AlreadyTried.choices, _("Already tried"))
+
+    class Meta:
+        model = Case
+        fields = [
+            "school",
+            "referred_on",
+            "referral_source",
+            "referral_source_detail",
+            "known_at_referral",
+            "crime_report",
+            "police_request",
+            "forms_of_bullying",
+            "locations",
+            "started_around",
+            "already_tried",
+            "already_tried_notes",
+        ]
+        widgets = {"referred_on": DateInput(), "started_around": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        schools = School.objects.filter(
+            is_active=True, memberships__user=user, memberships__role=Role.TEAM_MEMBER
+        ).distinct()
+        self.fields["school"].queryset = schools
+        self.fields["school"].empty_label = None
+        if not self.is_bound:
+            self.initial.setdefault("referred_on", timezone.localdate())
+            self.initial.setdefault("responsible", user.pk)
+        school = None
+        if self.is_bound:
+            school = schools.filter(pk=self.data.get("school") or 0).first()
+        school = school or schools.first()
+        self._setup_team_fields(school)
+
+    def clean_referred_on(self):
+        return _not_future(self.cleaned_data.get("referred_on"))
+
+    def clean(self):
+        data = super().clean()
+        started, referred = data.get("started_around"), data.get("referred_on")
+        if started and referred and started > referred:
+            self.add_error("started_around", _("The bullying cannot start after the referral."))
+        school = data.get("school")
+        for name in ("responsible", "coordinator"):
+            person = data.get(name)
+            if person and school and not person.memberships.filter(school=school).exists():
+                self.add_error(name, _("This person is not in the chosen school."))
+        return data
+
+
+class CaseReferralForm(forms.ModelForm):
+    forms_of_bullying = _checkboxes(BullyingForm.choices, _("Forms of bullying"), required=True)
+    locations = _checkboxes(Setting.choices, _("Where it happens"))
+    already_tried = _checkboxes(AlreadyTried.choices, _("Already tried"))
+
+    class Meta:
+        model = Case
+        fields = [
+            "referred_on",
+            "referral_source",
+            "referral_source_detail",
+            "known_at_referral",
+            "crime_report",
+            "police_request",
+            "forms_of_bullying",
+            "locations",
+            "started_around",
+            "already_tried",
+            "already_tried_notes",
+        ]
+        widgets = {"referred_on": DateInput(), "started_around": DateInput()}
+
+    def clean_referred_on(self):
+        referred = _not_future(self.cleaned_data.get("referred_on"))
+        first = self.instance.interventions.order_by("date").values_list("date", flat=True)[:1]
+        if referred and first and first[0] < referred:
+            raise forms.ValidationError(_("There are interventions before this date."))
+        return referred
+
+    def clean(self):
+        data = super().clean()
+        started, referred = data.get("started_around"), data.get("referred_on")
+        if started and referred and started > referred:
+            self.add_error("started_around", _("The bullying cannot start after the referral."))
+        return data
+
+
+class CaseWorkForm(forms.ModelForm):
+    """Summary, consent exception, root causes and plan: the mapping and planning work."""
+
+    root_causes = _checkboxes(RootCause.choices, _("Root causes"))
+
+    class Meta:
+        model = Case
+        fields = ["summary", "consent_exception", "root_causes", "root_cause_notes", "plan"]
+
+
+class CaseTeamForm(TeamFieldsMixin, forms.Form):
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_team_fields(case.school)
+        if not self.is_bound:
+            self.initial = {
+                "responsible": case.responsible_id,
+                "members": [u.pk for u in case.members.all()],
+                "coordinator": case.coordinator_id,
+            }
+
+
+class CaseChildForm(forms.ModelForm):
+    """A form for something recorded in a case; `case` scopes every choice to that case."""
+
+    def __init__(self, *args, case, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+        self.instance.case = case
+
+    def _parties(self):
+        return Party.objects.filter(case=self.case)
+
+
+class PartyForm(CaseChildForm):
+    class Meta:
+        model = Party
+        fields = [
+            "name",
+            "role",
+            "kind",
+            "class_name",
+            "grade",
+            "gender",
+            "position",
+            "contact",
+            "heard_on",
+            "consent_given_on",
+            "consent_given_by",
+            "consent_scope",
+            "support_needs",
+        ]
+        widgets = {
+            "heard_on": DateInput(),
+            "consent_given_on": DateInput(),
+            "role": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        guardians = self._parties().filter(kind=PartyKind.GUARDIAN)
+        if self.instance.pk:
+            guardians = guardians.filter(pupil_links__pupil=self.instance)
+        self.fields["consent_given_by"].queryset = guardians
+        self.fields["consent_given_by"].help_text = _(
+            "For pupils: the guardian who gave consent. Add guardians first and link them."
+        )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind != PartyKind.PUPIL:
+            for name in ("consent_given_on", "consent_given_by"):
+                if data.get(name):
+                    self.add_error(name, _("Consent is recorded for pupils only."))
+        given_on, given_by = data.get("consent_given_on"), data.get("consent_given_by")
+        if bool(given_on) != bool(given_by) and kind == PartyKind.PUPIL:
+            self.add_error(
+                "consent_given_by" if given_on else "consent_given_on",
+                _("Give both the date of consent and the guardian who gave it."),
+            )
+        for name in ("heard_on", "consent_given_on"):
+            value = data.get(name)
+            if value and value < self.case.referred_on - timedelta(days=366):
+                self.add_error(name, _("The date is more than a year before the referral."))
+        return data
+
+
+class GuardianshipForm(CaseChildForm):
+    class Meta:
+        model = Guardianship
+        fields = ["guardian", "pupil", "informed_on", "informed_how"]
+        widgets = {"informed_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guardian"].queryset = self._parties().filter(kind=PartyKind.GUARDIAN)
+        self.fields["pupil"].queryset = self._parties().filter(kind=PartyKind.PUPIL)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("informed_on") and not data.get("informed_how"):
+            self.add_error("informed_how", _("Say how the guardian was informed."))
+        return data
+
+    def validate_unique(self):
+        try:
+            self.instance.validate_constraints()
+        except forms.ValidationError:
+            self.add_error(None, _("This guardian is already linked to this pupil."))
+
+
+class PartyGroupForm(CaseChildForm):
+    class Meta:
+        model = PartyGroup
+        fields = ["name", "head_count", "grade"]
+
+
+class InterventionForm(CaseChildForm):
+    class Meta:
+        model = Intervention
+        fields = [
+            "kind",
+            "status",
+            "date",
+            "start_time",
+            "duration_minutes",
+            "facilitators",
+            "participants",
+            "groups",
+            "external_participants",
+            "summary",
+            "notes",
+        ]
+        widgets = {
+            "date": DateInput(),
+            "start_time": TimeInput(),
+            "status": forms.RadioSelect,
+            "facilitators": forms.CheckboxSelectMultiple,
+            "participants": forms.CheckboxSelectMultiple,
+            "groups": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = self._parties()
+        self.fields["groups"].queryset = PartyGroup.objects.filter(case=self.case)
+        self.fields["facilitators"] = UserMultipleChoiceField(
+            label=_("Facilitators"),
+            queryset=User.objects.filter(pk__in=[u.pk for u in self.case.team_users()]),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+
+class AgreementForm(CaseChildForm):
+    class Meta:
+        model = Agreement
+        fields = ["text", "intervention", "parties", "review_on", "status"]
+        widgets = {"review_on": DateInput(), "parties": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parties"].queryset = self._parties()
+        self.fields["intervention"].queryset = Intervention.objects.filter(case=self.case)
+
+    def clean_review_on(self):
+        review = self.cleaned_data.get("review_on")
+        if review and review < self.case.referred_on:
+            raise forms.ValidationError(_("The review date is before the referral."))
+        return review
+
+
+class FollowUpForm(CaseChildForm):
+    class Meta:
+        model = FollowUp
+        fields = [
+            "due_date",
+            "responsible",
+            "done_at",
+            "method",
+            "bullying",
+            "situation",
+            "agreements",
+            "notes",
+            "next_step",
+        ]
+        widgets = {
+            "due_date": DateInput(),
+            "done_at": DateInput(),
+            "bullying": forms.RadioSelect,
+            "situation": forms.RadioSelect,
+            "agreements": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"] = UserChoiceField(
+            label=_("Responsible"),
+            queryset=User.objects.filter(pk__in=[u.pk for u in self.case.team_users()]),
+        )
+        for name in ("bullying", "situation", "agreements"):
+            # RadioSelect shows the blank choice as an empty radio; drop it.
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("due_date", timezone.localdate() + timedelta(days=14))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("done_at"):
+            for name in ("method", "bullying", "situation", "agreements"):
+                if not data.get(name):
+                    self.add_error(name, _("Needed when the follow-up is done."))
+            if data.get("done_at") < self.case.referred_on:
+                self.add_error("done_at", _("The date is before the referral."))
+        return data
+
+
+class NoteForm(CaseChildForm):
+    class Meta:
+        model = CaseNote
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    closing_summary = forms.CharField(label=_("Closing summary"), widget=forms.Textarea)
+    aftercare_plan = forms.CharField(
+        label=_("Aftercare plan"),
+        widget=forms.Textarea,
+        required=False,
+        help_text=_("What the school keeps doing, and who follows up."),
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for reopening"), widget=forms.Textarea)

@@ -1,0 +1,775 @@
+"""The K-0 case and everything recorded in it.
+
+Rules about one case live on `Case` (phase guards in `missing_for`, transitions in
+`advance_to`, `close`, `reopen`); which cases a user may see is decided in one place,
+`Case.objects.visible_to(user)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from schools.models import Role, School
+from schools.roles import schools_where
+
+from .choices import (
+    EARLY_OUTCOMES,
+    PHASE_ORDER,
+    AgreementsAssessment,
+    AgreementStatus,
+    AlreadyTried,
+    BullyingAssessment,
+    BullyingForm,
+    FollowUpMethod,
+    Gender,
+    InformedHow,
+    InterventionKind,
+    InterventionStatus,
+    Outcome,
+    PartyKind,
+    PartyRole,
+    Phase,
+    Position,
+    ReferralSource,
+    RootCause,
+    Setting,
+    SituationAssessment,
+)
+
+
+class CasePerm(StrEnum):
+    """Object permissions on a case, granted to the case team and the coordinator."""
+
+    VIEW = "view_case"
+    CHANGE = "change_case"
+
+
+class PhaseError(Exception):
+    """A transition was refused; `missing` lists, in the user's language, what is lacking."""
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        super().__init__("; ".join(str(m) for m in missing))
+
+
+class ReferenceCounter(models.Model):
+    """The last case number used in a year. Incremented under a row lock, so concurrent
+    referrals never get the same reference."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    @classmethod
+    def next_reference(cls, year: int) -> str:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    cls.objects.get_or_create(year=year)
+            except IntegrityError:
+                pass  # another transaction created the row first; the update below waits for it
+            cls.objects.filter(year=year).update(last=F("last") + 1)
+            number = cls.objects.get(year=year).last
+        return f"K0-{year}-{number:04d}"
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CaseQuerySet:
+        """The one place deciding which cases' full records a user may see.
+
+        A user sees a case when they hold the view permission on it (case team, assigned
+        coordinator) *and* still hold a team or coordinator role in the case's school, so
+        leaving a school's K-0 team ends access even before permissions are tidied up.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        permitted = CaseUserObjectPermission.objects.filter(
+            user=user, permission__codename=CasePerm.VIEW
+        ).values("content_object_id")
+        schools = schools_where(user, Role.TEAM_MEMBER, Role.COORDINATOR).values("id")
+        return self.filter(pk__in=permitted, school_id__in=schools)
+
+    def in_schools_of_principal(self, user) -> CaseQuerySet:
+        return self.filter(school__in=schools_where(user, Role.PRINCIPAL))
+
+    def with_follow_up_signals(self, today: dt.date | None = None) -> CaseQuerySet:
+        """Annotates next due follow-up and the number of overdue ones, in the same query."""
+        today = today or timezone.localdate()
+        pending = FollowUp.objects.filter(case=models.OuterRef("pk"), done_at__isnull=True)
+        return self.annotate(
+            next_follow_up=models.Subquery(pending.order_by("due_date").values("due_date")[:1]),
+            overdue_follow_ups=models.Subquery(
+                pending.filter(due_date__lt=today)
+                .values("case")
+                .annotate(n=models.Count("pk"))
+                .values("n")[:1]
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    label: str
+    done: bool
+    details: str = ""
+    required: bool = True
+
+
+class Case(models.Model):
+    """A severe bullying case (tapaus) handled with the K-0 method."""
+
+    reference = models.CharField(_("case reference"), max_length=20, unique=True, editable=False)
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school")
+    )
+    phase = models.CharField(
+        _("phase"), max_length=20, choices=Phase.choices, default=Phase.REFERRAL, db_index=True
+    )
+
+    # Referral (vireilletulo)
+    referred_on = models.DateField(_("referred on"))
+    referral_source = models.CharField(
+        _("referral source"), max_length=30, choices=ReferralSource.choices
+    )
+    referral_source_detail = models.CharField(
+        _("referrer (details)"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. the referrer's title or unit. No pupil names here."),
+    )
+    known_at_referral = models.TextField(_("what is known"), blank=True)
+    crime_report = models.BooleanField(_("a crime report has been made"), default=False)
+    police_request = models.BooleanField(_("the police have asked for assistance"), default=False)
+    forms_of_bullying = models.JSONField(_("forms of bullying"), default=list, blank=True)
+    locations = models.JSONField(_("where it happens"), default=list, blank=True)
+    started_around = models.DateField(
+        _("started around"),
+        null=True,
+        blank=True,
+        help_text=_("An approximate date is enough."),
+    )
+    already_tried = models.JSONField(_("already tried"), default=list, blank=True)
+    already_tried_notes = models.TextField(_("already tried (details)"), blank=True)
+
+    # Mapping and plan
+    summary = models.TextField(_("case summary"), blank=True)
+    consent_exception = models.TextField(
+        _("justification for proceeding without consent"),
+        blank=True,
+        help_text=_("Only where the law allows working without a guardian's consent."),
+    )
+    root_causes = models.JSONField(_("root causes"), default=list, blank=True)
+    root_cause_notes = models.TextField(_("root causes (details)"), blank=True)
+    plan = models.TextField(_("plan"), blank=True, help_text=_("The measures chosen and why."))
+
+    # Team
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="responsible_cases",
+        verbose_name=_("responsible member"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="member_cases",
+        verbose_name=_("case team"),
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coordinated_cases",
+        verbose_name=_("K-0 coordinator"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    # Closure (päättäminen)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    closing_summary = models.TextField(_("closing summary"), blank=True)
+    aftercare_plan = models.TextField(
+        _("aftercare plan"),
+        blank=True,
+        help_text=_("What the school keeps doing, and who follows up."),
+    )
+
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, db_index=True)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+
+    history = HistoricalRecords(excluded_fields=["last_activity_at"])
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_at"]
+        default_permissions = ("view", "change")
+        indexes = [models.Index(fields=["school", "phase"])]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("cases:detail", args=[self.reference])
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            year = (self.referred_on or timezone.localdate()).year
+            self.reference = ReferenceCounter.next_reference(year)
+        super().save(*args, **kwargs)
+
+    def choice_labels(self) -> dict[str, list[str]]:
+        """Display labels of the multiple-choice fields (stored as lists of codes)."""
+
+        def labels(values, choices):
+            names = dict(choices.choices)
+            return [str(names.get(v, v)) for v in values]
+
+        return {
+            "forms": labels(self.forms_of_bullying, BullyingForm),
+            "locations": labels(self.locations, Setting),
+            "already_tried": labels(self.already_tried, AlreadyTried),
+            "root_causes": labels(self.root_causes, RootCause),
+        }
+
+    # --- team ------------------------------------------------------------------------------
+
+    def team_users(self) -> set:
+        users = {self.responsible, *self.members.all()}
+        if self.coordinator_id:
+            users.add(self.coordinator)
+        return users
+
+    def touch(self) -> None:
+        """Records activity (for 'no activity for N days'); not a change worth history."""
+        Case.objects.filter(pk=self.pk).update(last_activity_at=timezone.now())
+
+    # --- phase guards ----------------------------------------------------------------------
+
+    @property
+    def next_phase(self) -> str | None:
+        index = PHASE_ORDER.index(self.phase)
+        return PHASE_ORDER[index + 1] if index + 1 < len(PHASE_ORDER) else None
+
+    def _central_pupils(self):
+        return [p for p in self.parties.all() if p.role == PartyRole.CENTRAL and p.is_pupil]
+
+    def checklist(self, phase: str | None = None) -> list[ChecklistItem]:
+        """What entering `phase` (default: the next one) needs, as guidance for the case page.
+
+        The same items decide `missing_for`, so the page and the guard never disagree.
+        """
+        phase = phase or self.next_phase
+        items: list[ChecklistItem] = []
+        pupils = self._central_pupils()
+        early_close = phase == Phase.CLOSED and self.outcome in EARLY_OUTCOMES
+        if phase is not None and phase != Phase.REFERRAL and not early_close:
+            items.append(
+                ChecklistItem(
+                    gettext("At least one central party recorded"),
+                    any(p.role == PartyRole.CENTRAL for p in self.parties.all()),
+                )
+            )
+        if phase == Phase.MAPPING:
+            lacking = [p.label for p in pupils if not p.has_consent]
+            exception = bool(self.consent_exception.strip())
+            items.append(
+                ChecklistItem(
+                    gettext("Guardian consent recorded for every central pupil"),
+                    not lacking or exception,
+                    gettext("Guardian consent missing for: %(names)s")
+                    % {"names": ", ".join(lacking)}
+                    if lacking and not exception
+                    else "",
+                )
+            )
+        if phase == Phase.PLAN:
+            unheard = [
+                p.label
+                for p in self.parties.all()
+                if not p.heard_on and (p.role == PartyRole.CENTRAL or p.is_guardian_of_any(pupils))
+            ]
+            items.append(
+                ChecklistItem(
+                    gettext("Every central party and their guardians heard"),
+                    not unheard,
+                    gettext("Not heard yet: %(names)s") % {"names": ", ".join(unheard)}
+                    if unheard
+                    else "",
+                )
+            )
+            items.append(
+                ChecklistItem(gettext("At least one root cause recorded"), bool(self.root_causes))
+            )
+        if phase == Phase.MEASURES:
+            items.append(ChecklistItem(gettext("The plan is written"), bool(self.plan.strip())))
+        if phase == Phase.FOLLOW_UP:
+            items.append(
+                ChecklistItem(
+                    gettext("At least one intervention done"),
+                    any(i.status == InterventionStatus.DONE for i in self.interventions.all()),
+                )
+            )
+        if phase == Phase.CLOSED:
+            items.extend(self._closing_items())
+        if phase is not None:
+            uninformed = [p.label for p in pupils if not p.guardians_informed]
+            items.append(
+                ChecklistItem(
+                    gettext(
+                        "Guardians of every central pupil informed (Basic Education Act §29.7)"
+                    ),
+                    not uninformed,
+                    gettext("Guardians not informed: %(names)s") % {"names": ", ".join(uninformed)}
+                    if uninformed
+                    else "",
+                    required=phase == Phase.CLOSED,
+                )
+            )
+        return items
+
+    def _closing_items(self, outcome: str | None = None) -> list[ChecklistItem]:
+        outcome = outcome if outcome is not None else self.outcome
+        items = [
+            ChecklistItem(gettext("Outcome chosen"), bool(outcome)),
+            ChecklistItem(gettext("Closing summary written"), bool(self.closing_summary.strip())),
+        ]
+        if outcome not in EARLY_OUTCOMES:
+            items.append(
+                ChecklistItem(gettext("Aftercare plan written"), bool(self.aftercare_plan.strip()))
+            )
+            done = [i.date for i in self.interventions.all() if i.status == InterventionStatus.DONE]
+            last = max(done) if done else None
+            completed = [f.done_at for f in self.follow_ups.all() if f.done_at]
+            ok = bool(completed) and (last is None or max(completed) >= last)
+            items.append(
+                ChecklistItem(gettext("A follow-up completed after the last intervention"), ok)
+            )
+        return items
+
+    def missing_for(self, phase: str) -> list[str]:
+        """Required checklist items not yet met for entering `phase`."""
+        missing = []
+        for item in self.checklist(phase):
+            if item.required and not item.done:
+                missing.append(item.details or item.label)
+        return missing
+
+    # --- transitions -----------------------------------------------------------------------
+
+    def _locked(self) -> Case:
+        return Case.objects.select_for_update().get(pk=self.pk)
+
+    def advance_to(self, phase: str, *, by) -> PhaseChange:
+        """Moves the case one phase forward.
+
+        1. Lock the case row so two users cannot move it at once.
+        2. Refuse unless `phase` is the next phase (closing goes through `close`).
+        3. Refuse with the list of what is missing, if anything is.
+        4. Record the change (who, when) and save.
+        """
+        with transaction.atomic():
+            case = self._locked()
+            if phase == Phase.CLOSED:
+                raise PhaseError([gettext("Use closing to close a case.")])
+            if phase != case.next_phase:
+                raise PhaseError(
+                    [
+                        gettext("The case cannot move from %(a)s to %(b)s.")
+                        % {"a": case.get_phase_display(), "b": Phase(phase).label}
+                    ]
+                )
+            missing = case.missing_for(phase)
+            if missing:
+                raise PhaseError(missing)
+            change = case._set_phase(phase, by=by)
+        self.refresh_from_db()
+        return change
+
+    def close(self, *, by, outcome: str, closing_summary: str, aftercare_plan: str) -> PhaseChange:
+        """Closes the case.
+
+        1. Lock the case row.
+        2. Resolved, improved and not-resolved cases must be in follow-up, have an aftercare
+           plan and a follow-up completed after the last intervention; a transferred or
+           discontinued case may close from any open phase.
+        3. The guardians of every central pupil must have been informed.
+        4. Record outcome, texts, closing time and the phase change.
+        """
+        with transaction.atomic():
+            case = self._locked()
+            if case.phase == Phase.CLOSED:
+                raise PhaseError([gettext("The case is already closed.")])
+            if outcome not in EARLY_OUTCOMES and case.phase != Phase.FOLLOW_UP:
+                raise PhaseError(
+                    [gettext("Only a case in follow-up can be closed with this outcome.")]
+                )
+            case.outcome = outcome or ""
+            case.closing_summary = closing_summary
+            case.aftercare_plan = aftercare_plan
+            missing = case.missing_for(Phase.CLOSED)
+            if missing:
+                raise PhaseError(missing)
+            case.closed_at = timezone.now()
+            change = case._set_phase(Phase.CLOSED, by=by)
+        self.refresh_from_db()
+        return change
+
+    def reopen(self, *, by, reason: str) -> PhaseChange:
+        """Reopens a closed case into follow-up; the reason is recorded."""
+        with transaction.atomic():
+            case = self._locked()
+            if case.phase != Phase.CLOSED:
+                raise PhaseError([gettext("Only a closed case can be reopened.")])
+            if not reason.strip():
+                raise PhaseError([gettext("Give a reason for reopening.")])
+            case.outcome = ""
+            case.closed_at = None
+            change = case._set_phase(Phase.FOLLOW_UP, by=by, reason=reason)
+        self.refresh_from_db()
+        return change
+
+    def _set_phase(self, phase: str, *, by, reason: str = "") -> PhaseChange:
+        change = PhaseChange.objects.create(
+            case=self, from_phase=self.phase, to_phase=phase, changed_by=by, reason=reason
+        )
+        self.phase = phase
+        self.last_activity_at = timezone.now()
+        self._history_user = by
+        self.save()
+        return change
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian's direct foreign-key permission table for cases (fast list queries)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["user", "permission", "content_object"])]
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class PhaseChange(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="phase_changes")
+    from_phase = models.CharField(_("from"), max_length=20, choices=Phase.choices)
+    to_phase = models.CharField(_("to"), max_length=20, choices=Phase.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("phase change")
+        verbose_name_plural = _("phase changes")
+
+
+def not_in_future(value):
+    if value and value > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."), code="future")
+
+
+class Party(models.Model):
+    """A person in a case (osallinen). Central or bystander, never "bully" or "victim"."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(_("role in the case"), max_length=20, choices=PartyRole.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=PartyKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    class_name = models.CharField(
+        _("class"), max_length=20, blank=True, help_text=_("E.g. 7B. For pupils.")
+    )
+    grade = models.PositiveSmallIntegerField(
+        _("grade"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(13)],
+        help_text=_("0 for pre-school, 1–9 for basic education, 10–13 for upper secondary."),
+    )
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    position = models.CharField(
+        _("position (optional)"),
+        max_length=10,
+        choices=Position.choices,
+        blank=True,
+        help_text=_("Never required. K-0 does not label anyone a culprit or a victim."),
+    )
+    contact = models.CharField(_("contact details"), max_length=200, blank=True)
+    consent_given_on = models.DateField(
+        _("consent given on"), null=True, blank=True, validators=[not_in_future]
+    )
+    consent_given_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consents_given",
+        verbose_name=_("consent given by"),
+    )
+    consent_scope = models.CharField(_("scope of consent"), max_length=300, blank=True)
+    heard_on = models.DateField(_("heard on"), null=True, blank=True, validators=[not_in_future])
+    support_needs = models.TextField(_("support needs and referrals"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["role", "kind", "pk"]
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_pupil(self) -> bool:
+        return self.kind == PartyKind.PUPIL
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    @property
+    def has_consent(self) -> bool:
+        return bool(self.consent_given_on and self.consent_given_by_id)
+
+    @property
+    def guardians_informed(self) -> bool:
+        """True when the pupil has guardians recorded and every one has been informed."""
+        links = list(self.guardian_links.all())
+        return bool(links) and all(link.informed_on for link in links)
+
+    def is_guardian_of_any(self, pupils) -> bool:
+        ids = {p.pk for p in pupils}
+        return any(link.pupil_id in ids for link in self.pupil_links.all())
+
+
+class Guardianship(models.Model):
+    """A guardian of a pupil party, and when and how they were told about the case
+    (Basic Education Act §29.7 requires informing the guardians of every pupil involved)."""
+
+    guardian = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="pupil_links")
+    pupil = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="guardian_links")
+    informed_on = models.DateField(
+        _("informed on"), null=True, blank=True, validators=[not_in_future]
+    )
+    informed_how = models.CharField(
+        _("informed how"), max_length=20, choices=InformedHow.choices, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("guardianship")
+        verbose_name_plural = _("guardianships")
+        constraints = [
+            models.UniqueConstraint(fields=["guardian", "pupil"], name="guardianship_unique"),
+            models.CheckConstraint(condition=~Q(guardian=F("pupil")), name="guardianship_not_self"),
+        ]
+
+
+class PartyGroup(models.Model):
+    """Bystanders recorded as a group with a head count, e.g. a whole class."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("group"), max_length=200, help_text=_("E.g. class 7B."))
+    head_count = models.PositiveIntegerField(
+        _("head count"), validators=[MinValueValidator(1), MaxValueValidator(2000)]
+    )
+    grade = models.PositiveSmallIntegerField(
+        _("grade"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(13)]
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("bystander group")
+        verbose_name_plural = _("bystander groups")
+        constraints = [
+            models.CheckConstraint(condition=Q(head_count__gte=1), name="group_head_count_min")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Intervention(models.Model):
+    """A measure or meeting (toimenpide / tapaaminen)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interventions")
+    kind = models.CharField(_("kind"), max_length=20, choices=InterventionKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InterventionStatus.choices,
+        default=InterventionStatus.DONE,
+    )
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+    )
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="facilitated_interventions",
+        verbose_name=_("facilitators"),
+    )
+    participants = models.ManyToManyField(
+        Party, blank=True, related_name="interventions", verbose_name=_("participants")
+    )
+    groups = models.ManyToManyField(
+        PartyGroup, blank=True, related_name="interventions", verbose_name=_("groups")
+    )
+    external_participants = models.TextField(
+        _("external professionals"),
+        blank=True,
+        help_text=_("Titles and organisations, e.g. school police officer, child welfare."),
+    )
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords(m2m_fields=[participants, groups, facilitators])
+
+    class Meta:
+        ordering = ["date", "pk"]
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.date}"
+
+    def clean(self):
+        if (
+            self.status == InterventionStatus.DONE
+            and self.date
+            and self.date > timezone.localdate()
+        ):
+            raise ValidationError({"date": _("A done intervention cannot be dated in the future.")})
+        if self.case_id and self.date and self.date < self.case.referred_on:
+            raise ValidationError({"date": _("The date is before the referral.")})
+
+
+class Agreement(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="agreements")
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agreements",
+        verbose_name=_("made in"),
+    )
+    text = models.TextField(_("what was agreed"))
+    parties = models.ManyToManyField(
+        Party, blank=True, related_name="agreements", verbose_name=_("agreed by")
+    )
+    review_on = models.DateField(_("review date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AgreementStatus.choices, default=AgreementStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords(m2m_fields=[parties])
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+
+
+class FollowUp(models.Model):
+    """A scheduled check that things are getting better (seuranta)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    due_date = models.DateField(_("due date"), db_index=True)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        verbose_name=_("responsible"),
+    )
+    done_at = models.DateField(_("done on"), null=True, blank=True, validators=[not_in_future])
+    method = models.CharField(
+        _("method"), max_length=20, choices=FollowUpMethod.choices, blank=True
+    )
+    bullying = models.CharField(
+        _("bullying has"), max_length=10, choices=BullyingAssessment.choices, blank=True
+    )
+    situation = models.CharField(
+        _("the situation is"), max_length=10, choices=SituationAssessment.choices, blank=True
+    )
+    agreements = models.CharField(
+        _("agreements have been"),
+        max_length=10,
+        choices=AgreementsAssessment.choices,
+        blank=True,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    next_step = models.TextField(_("next step"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [models.Index(fields=["done_at", "due_date"])]
+
+    def clean(self):
+        if self.case_id and self.due_date and self.due_date < self.case.referred_on:
+            raise ValidationError({"due_date": _("The due date is before the referral.")})
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.done_at is None and self.due_date < timezone.localdate()
+
+
+class CaseNote(models.Model):
+    """A free journal entry in the case timeline."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")

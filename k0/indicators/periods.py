@@ -1,0 +1,106 @@
+"""Fixed reporting periods for the anonymised indicators.
+
+Indicators are offered only for fixed periods (calendar years, school years 1 Aug–31 Jul)
+because free or moving windows let a reader subtract two published tables and recover the
+handful of cases that fall between them. A free date range exists for internal use (and for
+tests), marked with its own kind so a view can refuse it where only fixed periods are allowed.
+
+Dates are plain `date`s. A `datetime` is refused on purpose: 31 Jul 23:30 UTC is already
+1 Aug in Helsinki, so the caller must convert to a local date before asking which school year
+a moment belongs to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+PeriodKind = Literal["calendar_year", "school_year", "range"]
+FIXED_KINDS: tuple[PeriodKind, ...] = ("calendar_year", "school_year")
+
+# The Finnish school year (lukuvuosi) starts on 1 August; the exact first school day varies,
+# but statistics use the fixed boundary so that years never overlap.
+SCHOOL_YEAR_START_MONTH = 8
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period; both `start` and `end` are included."""
+
+    start: dt.date
+    end: dt.date
+    kind: PeriodKind
+    label: str
+
+    def __post_init__(self) -> None:
+        _check_date(self.start, "start")
+        _check_date(self.end, "end")
+        if self.start > self.end:
+            raise ValueError(
+                f"a period cannot end before it starts: start {self.start.isoformat()} "
+                f"is after end {self.end.isoformat()}"
+            )
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+    @property
+    def days(self) -> int:
+        """Number of days in the period, both ends included."""
+        return (self.end - self.start).days + 1
+
+
+def calendar_year(year: int) -> Period:
+    """1 January – 31 December of `year`."""
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), "calendar_year", str(year))
+
+
+def school_year(start_year: int) -> Period:
+    """1 August `start_year` – 31 July of the next year, labelled e.g. "2025–2026"."""
+    return Period(
+        dt.date(start_year, SCHOOL_YEAR_START_MONTH, 1),
+        dt.date(start_year + 1, 7, 31),
+        "school_year",
+        f"{start_year}–{start_year + 1}",
+    )
+
+
+def date_range(start: dt.date, end: dt.date) -> Period:
+    """A free range of days, both ends included; raises ValueError if `start` is after `end`."""
+    return Period(start, end, "range", f"{start.isoformat()} – {end.isoformat()}")
+
+
+def school_year_of(day: dt.date) -> Period:
+    """The school year that contains `day`."""
+    _check_date(day, "day")
+    start_year = day.year if day.month >= SCHOOL_YEAR_START_MONTH else day.year - 1
+    return school_year(start_year)
+
+
+def periods_between(first_date: dt.date, last_date: dt.date, kind: PeriodKind) -> list[Period]:
+    """The consecutive fixed periods of `kind` that together cover `first_date`..`last_date`.
+
+    Used for trends over years: the first period contains `first_date`, the last contains
+    `last_date`, so the ends may reach beyond the span. Only fixed kinds are accepted, since
+    a trend over arbitrary ranges is exactly the differencing risk these periods exist to avoid.
+    """
+    _check_date(first_date, "first_date")
+    _check_date(last_date, "last_date")
+    if first_date > last_date:
+        raise ValueError(
+            f"first_date {first_date.isoformat()} is after last_date {last_date.isoformat()}"
+        )
+    if kind == "calendar_year":
+        return [calendar_year(y) for y in range(first_date.year, last_date.year + 1)]
+    if kind == "school_year":
+        first = school_year_of(first_date).start.year
+        last = school_year_of(last_date).start.year
+        return [school_year(y) for y in range(first, last + 1)]
+    raise ValueError(f"kind must be one of {', '.join(FIXED_KINDS)}, got {kind!r}")
+
+
+def _check_date(value: object, name: str) -> None:
+    # datetime is a subclass of date, so it must be excluded explicitly.
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise TypeError(f"{name} must be a date (not a datetime), got {value!r}")
