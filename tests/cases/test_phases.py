@@ -68,7 +68,7 @@ def test_plan_needs_central_parties_and_their_guardians_heard_and_a_root_cause(
     with pytest.raises(PhaseError) as error:
         case.advance_to(Phase.PLAN, by=case_team_member)
     assert error.value.missing == [
-        "Kuulematta: Anna Esimerkki",
+        "Vielä kuulematta: Anna Esimerkki",
         "Vähintään yksi juurisyy kirjattu",
     ]
     case.parties.filter(name="Anna Esimerkki").update(heard_on=D(2026, 9, 11))
@@ -97,7 +97,7 @@ def test_follow_up_needs_a_done_intervention_not_just_a_planned_one(case, case_t
     )
     with pytest.raises(PhaseError) as error:
         case.advance_to(Phase.FOLLOW_UP, by=case_team_member)
-    assert error.value.missing == ["Vähintään yksi toimenpide tehty"]
+    assert error.value.missing == ["Vähintään yksi toimenpide toteutettu"]
     Intervention.objects.create(case=case, kind="individual", date=D(2026, 10, 1))
     case.advance_to(Phase.FOLLOW_UP, by=case_team_member)
     assert case.phase == Phase.FOLLOW_UP
@@ -172,7 +172,7 @@ def test_closing_needs_every_central_pupils_guardians_informed(case, case_team_m
     pupil.guardian_links.update(informed_on=None)
     with pytest.raises(PhaseError) as error:
         case.close(by=case_team_member, **CLOSE)
-    assert error.value.missing == ["Huoltajille ei ilmoitettu: Aada Esimerkki"]
+    assert error.value.missing == ["Huoltajille ei ole ilmoitettu: Aada Esimerkki"]
 
 
 def test_a_discontinued_case_closes_from_any_phase_with_a_summary(case, case_team_member):
