@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "schools",
     "k0.cases",
     "k0.indicators",
+    "k0.jobs",
+    "k0.reminders",
+    "k0.documents",
 ]
 
 MIDDLEWARE = [

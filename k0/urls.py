@@ -41,5 +41,8 @@ urlpatterns = [
     ),
     path("cases/", include("k0.cases.urls")),
     path("indicators/", include("k0.indicators.urls")),
+    path("jobs/", include("k0.jobs.urls")),
+    path("work/", include("k0.reminders.urls")),
+    path("documents/", include("k0.documents.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -29,6 +29,7 @@ from .models import (
     Intervention,
     Party,
     PartyGroup,
+    PrincipalReview,
 )
 
 User = get_user_model()
@@ -445,3 +446,12 @@ class CloseForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("Reason for reopening"), widget=forms.Textarea)
+
+
+class PrincipalReviewForm(forms.ModelForm):
+    class Meta:
+        model = PrincipalReview
+        fields = ["comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
+        labels = {"comment": _("Comment to the case team")}
+        help_texts = {"comment": _("Visible to the case team. Do not write pupils' names here.")}

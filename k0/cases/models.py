@@ -214,6 +214,9 @@ class Case(models.Model):
     opened_at = models.DateTimeField(_("opened"), default=timezone.now, db_index=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, db_index=True)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    closure_acknowledged_at = models.DateTimeField(
+        _("closure acknowledged by the principal"), null=True, blank=True
+    )
 
     history = HistoricalRecords(excluded_fields=["last_activity_at"])
     objects = CaseQuerySet.as_manager()
@@ -446,6 +449,7 @@ class Case(models.Model):
                 raise PhaseError([gettext("Give a reason for reopening.")])
             case.outcome = ""
             case.closed_at = None
+            case.closure_acknowledged_at = None
             change = case._set_phase(Phase.FOLLOW_UP, by=by, reason=reason)
         self.refresh_from_db()
         return change
@@ -773,3 +777,59 @@ class CaseNote(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("note")
         verbose_name_plural = _("notes")
+
+
+class PrincipalReview(models.Model):
+    """A principal's acknowledgement of a closure, or a review comment on a case's progress."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("principal"),
+    )
+    acknowledges_closure = models.BooleanField(_("acknowledges the closure"), default=False)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("principal's review")
+        verbose_name_plural = _("principal's reviews")
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    CHANGE = "change", _("Changed")
+    PROGRESS = "progress", _("Viewed progress")
+    DOWNLOAD = "download", _("Downloaded")
+    EXPORT = "export", _("Exported")
+
+
+class AccessLog(models.Model):
+    """Who opened which case's records, when, through which view (lokitiedot).
+
+    Never holds field contents. Append-only: on PostgreSQL a trigger refuses UPDATE and
+    DELETE (migration 0002), so not even the application can rewrite the trail.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="access_logs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=30)
+    action = models.CharField(_("action"), max_length=10, choices=AccessAction.choices)
+    view = models.CharField(_("view"), max_length=80)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        default_permissions = ("view",)
+        indexes = [models.Index(fields=["case", "-at"])]

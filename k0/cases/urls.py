@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import oversight, views
 
 app_name = "cases"
 
@@ -27,8 +27,8 @@ for slug in views.CHILD_KINDS:
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_create, name="create"),
-    path("overview/", views.principal_overview, name="principal_overview"),
-    path("my-schools/", views.coordinator_home, name="coordinator_home"),
+    path("overview/", oversight.principal_overview, name="principal_overview"),
+    path("my-schools/", oversight.coordinator_home, name="coordinator_home"),
     path("<str:reference>/", views.case_detail, name="detail"),
     path("<str:reference>/referral/", views.case_edit_referral, name="edit_referral"),
     path("<str:reference>/work/", views.case_edit_work, name="edit_work"),
@@ -36,5 +36,8 @@ urlpatterns = [
     path("<str:reference>/advance/", views.case_advance, name="advance"),
     path("<str:reference>/close/", views.case_close, name="close"),
     path("<str:reference>/reopen/", views.case_reopen, name="reopen"),
+    path("<str:reference>/history/", oversight.case_history, name="history"),
+    path("<str:reference>/progress/", oversight.case_progress, name="progress"),
+    path("<str:reference>/review/", oversight.case_review, name="review"),
     *_child_urls,
 ]

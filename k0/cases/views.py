@@ -18,9 +18,11 @@ from schools.models import Role
 from schools.roles import has_role, role_required, schools_where
 
 from . import forms
+from .audit import log_access
 from .choices import PHASE_ORDER, Phase
 from .filters import CaseFilter
 from .models import (
+    AccessLog,
     Agreement,
     Case,
     CaseNote,
@@ -48,6 +50,7 @@ def get_case_for(request, reference: str, perm: str = CasePerm.VIEW) -> Case:
     )
     if perm != CasePerm.VIEW and not request.user.has_perm(f"cases.{perm}", case):
         raise Http404
+    log_access(request, case)
     return case
 
 
@@ -218,6 +221,7 @@ def _detail_context(case, **extra):
         "today": timezone.localdate(),
         "is_closed": case.phase == Phase.CLOSED,
         "case_labels": case.choice_labels(),
+        "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
     }
     context.update(extra)
     return context
@@ -460,15 +464,3 @@ def case_reopen(request, reference):
         "cases/case_form.html",
         {"case": case, "form": form, "title": _("Reopen the case"), "errors": errors},
     )
-
-
-@role_required(Role.PRINCIPAL)
-def principal_overview(request):
-    schools = schools_where(request.user, Role.PRINCIPAL)
-    return render(request, "cases/principal_overview.html", {"schools": schools})
-
-
-@role_required(Role.COORDINATOR)
-def coordinator_home(request):
-    schools = schools_where(request.user, Role.COORDINATOR).select_related("area")
-    return render(request, "cases/coordinator_home.html", {"schools": schools})

@@ -10,8 +10,11 @@ from tests.factories import make_case
 def test_references_count_up_per_year(case_team_member, school):
     first = make_case(school=school, responsible=case_team_member)
     second = make_case(school=school, responsible=case_team_member)
-    other_year = make_case(school=school, responsible=case_team_member,
-                           referred_on=__import__("datetime").date(2025, 5, 1))
+    other_year = make_case(
+        school=school,
+        responsible=case_team_member,
+        referred_on=__import__("datetime").date(2025, 5, 1),
+    )
     assert (first.reference, second.reference) == ("K0-2026-0001", "K0-2026-0002")
     assert other_year.reference == "K0-2025-0001"
 

@@ -235,7 +235,7 @@ def test_leaving_the_school_ends_access(client, case, case_team_member):
     assert client.get(case.get_absolute_url()).status_code == 404
 
 
-def _case_urls(case):
+def _case_urls(case, skip=()):
     """Every URL pattern of the cases app that takes a reference, filled in for `case`."""
     urls = []
     resolver = get_resolver()
@@ -244,7 +244,7 @@ def _case_urls(case):
             continue
         for sub in pattern.url_patterns:
             assert isinstance(sub, URLPattern)
-            if "reference" not in sub.pattern.converters:
+            if "reference" not in sub.pattern.converters or sub.name in skip:
                 continue
             kwargs = {"reference": case.reference}
             if "pk" in sub.pattern.converters:
@@ -256,7 +256,8 @@ def _case_urls(case):
 @pytest.mark.parametrize("persona", ["outsider", "team_member", "principal", "programme_office"])
 def test_users_without_rights_get_404_on_every_case_url(client, request, case, persona):
     client.force_login(request.getfixturevalue(persona))
-    urls = _case_urls(case)
+    # The school's principal reaches the pseudonymised progress page (tested elsewhere).
+    urls = _case_urls(case, skip={"progress", "review"} if persona == "principal" else ())
     assert len(urls) > 20
     for url in urls:
         assert client.get(url).status_code == 404, url

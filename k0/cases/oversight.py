@@ -1,0 +1,270 @@
+"""Views for those who oversee cases rather than work on them: the principal's school
+overview and per-case progress (pseudonymised, no narrative), the coordinator's cases, and
+the case team's view of who changed what."""
+
+from __future__ import annotations
+
+from itertools import chain
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from schools.models import Role
+from schools.roles import role_required, schools_where
+
+from . import forms
+from .audit import log_access
+from .choices import InterventionStatus, Phase
+from .models import (
+    AccessAction,
+    AccessLog,
+    Agreement,
+    Case,
+    FollowUp,
+    Guardianship,
+    Intervention,
+    Party,
+    PrincipalReview,
+)
+from .pseudonyms import PartyRef, pseudonyms
+from .views import get_case_for
+
+PAGE_SIZE = 50
+
+
+def _signals(cases):
+    today = timezone.localdate()
+    rows = []
+    for case in cases:
+        rows.append(
+            {
+                "case": case,
+                "days_open": (
+                    (case.closed_at.date() if case.closed_at else today) - case.referred_on
+                ).days,
+                "days_idle": (timezone.now() - case.last_activity_at).days,
+                "awaiting_ack": case.phase == Phase.CLOSED and not case.closure_acknowledged_at,
+            }
+        )
+    return rows
+
+
+@role_required(Role.PRINCIPAL)
+def principal_overview(request):
+    """The principal's schools' cases: phase, age, activity, overdue follow-ups, closures
+    awaiting acknowledgement. No names or narrative reach this page."""
+    schools = schools_where(request.user, Role.PRINCIPAL)
+    cases = (
+        Case.objects.in_schools_of_principal(request.user)
+        .select_related("school")
+        .with_follow_up_signals()
+        .order_by("phase" if request.GET.get("sort") == "phase" else "-opened_at")
+    )
+    awaiting = Q(phase=Phase.CLOSED, closure_acknowledged_at__isnull=True)
+    if request.GET.get("show") == "awaiting":
+        cases = cases.filter(awaiting)
+    elif request.GET.get("show") != "all":
+        cases = cases.exclude(phase=Phase.CLOSED, closure_acknowledged_at__isnull=False)
+    counts = Case.objects.in_schools_of_principal(request.user).aggregate(
+        awaiting=Count("pk", filter=awaiting),
+        **{phase: Count("pk", filter=Q(phase=phase)) for phase in Phase.values},
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/principal_overview.html",
+        {
+            "schools": schools,
+            "rows": _signals(page.object_list),
+            "page": page,
+            "phase_counts": [(Phase(p).label, counts[p]) for p in Phase.values],
+            "awaiting_count": counts["awaiting"],
+            "show": request.GET.get("show", ""),
+        },
+    )
+
+
+@role_required(Role.COORDINATOR)
+def coordinator_home(request):
+    """Cases assigned to the coordinator across schools, with the same progress signals."""
+    cases = (
+        Case.objects.visible_to(request.user)
+        .filter(coordinator=request.user)
+        .select_related("school", "responsible")
+        .with_follow_up_signals()
+        .order_by("school__name", "-opened_at")
+    )
+    if request.GET.get("show") != "all":
+        cases = cases.exclude(phase=Phase.CLOSED)
+    schools = schools_where(request.user, Role.COORDINATOR).select_related("area")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/coordinator_home.html",
+        {
+            "schools": schools,
+            "rows": _signals(page.object_list),
+            "page": page,
+            "show": request.GET.get("show", ""),
+        },
+    )
+
+
+def _progress_case(request, reference):
+    """A case of the principal's school; 404 for anything else (also for other roles, so a
+    case URL never tells an outsider that the case exists)."""
+    return get_object_or_404(
+        Case.objects.in_schools_of_principal(request.user).select_related("school"),
+        reference=reference,
+    )
+
+
+def party_pseudonyms(parties) -> dict[int, str]:
+    labels = {
+        "pupil": _("Pupil"),
+        "staff": _("Staff member"),
+        "other": _("Other adult"),
+        "guardian": _("Guardian"),
+    }
+    refs = [
+        PartyRef(p.pk, p.kind, tuple(link.pupil_id for link in p.pupil_links.all()))
+        for p in parties
+    ]
+    return pseudonyms(refs, labels, _("Guardian of %(pupil)s"))
+
+
+def case_progress(request, reference):
+    case = _progress_case(request, reference)
+    if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
+        # A principal on the case team works on the case and sees all of it.
+        return redirect(case)
+    log_access(request, case, AccessAction.PROGRESS, role=Role.PRINCIPAL)
+    case = Case.objects.prefetch_related(
+        Prefetch(
+            "parties",
+            queryset=Party.objects.prefetch_related(
+                "pupil_links", Prefetch("guardian_links", queryset=Guardianship.objects.all())
+            ),
+        ),
+        "groups",
+        Prefetch("interventions", queryset=Intervention.objects.prefetch_related("participants")),
+        Prefetch("agreements", queryset=Agreement.objects.all()),
+        Prefetch("follow_ups", queryset=FollowUp.objects.all()),
+        "phase_changes__changed_by",
+        Prefetch("reviews", queryset=PrincipalReview.objects.select_related("author")),
+    ).get(pk=case.pk)
+    parties = list(case.parties.all())
+    names = party_pseudonyms(parties)
+    interventions = [
+        {
+            "item": item,
+            "participants": [names[p.pk] for p in item.participants.all() if p.pk in names],
+        }
+        for item in case.interventions.all()
+    ]
+    agreements = list(case.agreements.all())
+    context = {
+        "case": case,
+        "parties": [{"party": p, "pseudonym": names[p.pk]} for p in parties],
+        "central_count": sum(1 for p in parties if p.role == "central"),
+        "bystander_count": sum(1 for p in parties if p.role == "bystander")
+        + sum(g.head_count for g in case.groups.all()),
+        "interventions": interventions,
+        "done_interventions": sum(
+            1 for i in case.interventions.all() if i.status == InterventionStatus.DONE
+        ),
+        "agreement_counts": {
+            status: sum(1 for a in agreements if a.status == status)
+            for status in ("open", "kept", "partly", "broken")
+        },
+        "follow_ups": list(case.follow_ups.all()),
+        "review_form": forms.PrincipalReviewForm(),
+        "can_acknowledge": case.phase == Phase.CLOSED and not case.closure_acknowledged_at,
+        "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
+        "today": timezone.localdate(),
+    }
+    return render(request, "cases/progress.html", context)
+
+
+def case_review(request, reference):
+    """The principal acknowledges a closure and/or leaves a review comment."""
+    case = _progress_case(request, reference)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = forms.PrincipalReviewForm(request.POST)
+    acknowledge = request.POST.get("acknowledge") == "1"
+    if acknowledge and not (case.phase == Phase.CLOSED and not case.closure_acknowledged_at):
+        messages.error(
+            request, _("Only a closed case that is not yet acknowledged can be acknowledged.")
+        )
+        return redirect("cases:progress", case.reference)
+    if not form.is_valid() or not (acknowledge or form.cleaned_data["comment"].strip()):
+        messages.error(request, _("Write a comment or acknowledge the closure."))
+        return redirect("cases:progress", case.reference)
+    review = form.save(commit=False)
+    review.case, review.author, review.acknowledges_closure = case, request.user, acknowledge
+    review._history_user = request.user
+    review.save()
+    log_access(request, case, AccessAction.CHANGE, role=Role.PRINCIPAL)
+    if acknowledge:
+        case.closure_acknowledged_at = timezone.now()
+        case._history_user = request.user
+        case.save(update_fields=["closure_acknowledged_at"])
+        messages.success(request, _("Closure acknowledged."))
+    else:
+        messages.success(request, _("Comment saved."))
+    return redirect("cases:progress", case.reference)
+
+
+HISTORY_MODELS = [
+    "parties",
+    "groups",
+    "interventions",
+    "agreements",
+    "follow_ups",
+    "notes",
+    "reviews",
+]
+HISTORY_LIMIT = 300
+
+
+def case_history(request, reference):
+    """Who changed what and when, from the model history of the case and its records."""
+    case = get_case_for(request, reference)
+    party_ids = list(case.parties.values_list("pk", flat=True))
+    sources = [case.history.all().select_related("history_user")]
+    for related in HISTORY_MODELS:
+        model = getattr(case, related).model
+        sources.append(model.history.filter(case_id=case.pk).select_related("history_user"))
+    sources.append(
+        Guardianship.history.filter(pupil_id__in=party_ids).select_related("history_user")
+    )
+    records = sorted(
+        chain.from_iterable(src.order_by("-history_date")[:HISTORY_LIMIT] for src in sources),
+        key=lambda r: r.history_date,
+        reverse=True,
+    )[:HISTORY_LIMIT]
+    rows = [_history_row(record) for record in records]
+    return render(request, "cases/history.html", {"case": case, "rows": rows})
+
+
+def _history_row(record):
+    model = record.instance_type
+    changed = []
+    if record.history_type == "~":
+        previous = record.prev_record
+        if previous is not None:
+            delta = record.diff_against(previous)
+            changed = [str(model._meta.get_field(c.field).verbose_name) for c in delta.changes]
+    return {
+        "when": record.history_date,
+        "who": record.history_user,
+        "what": model._meta.verbose_name,
+        "type": {"+": _("created"), "~": _("changed"), "-": _("removed")}[record.history_type],
+        "fields": changed,
+    }
