@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 
-_LOGIN_AT = "k0_login_at"
+LOGIN_AT_KEY = "k0_login_at"
 
 
 class NoStoreMiddleware:
@@ -20,10 +20,10 @@ class NoStoreMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            started = request.session.get(_LOGIN_AT)
+            started = request.session.get(LOGIN_AT_KEY)
             now = time.time()
             if started is None:
-                request.session[_LOGIN_AT] = now
+                request.session[LOGIN_AT_KEY] = now
             elif now - started > settings.SESSION_ABSOLUTE_LIMIT.total_seconds():
                 logout(request)
                 return redirect(settings.LOGIN_URL)
@@ -31,3 +31,38 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated:
             response["Cache-Control"] = "no-store"
         return response
+
+
+# Pages a logged-in user may reach before the second factor: the factor pages themselves and
+# what they link to.
+_BEFORE_SECOND_FACTOR = {
+    "two_factor_verify",
+    "two_factor_setup",
+    "logout",
+    "set_language",
+    "accessibility",
+    "health",
+}
+
+
+class RequireTwoFactorMiddleware:
+    """With TWO_FACTOR_REQUIRED, a password alone opens nothing but the second-factor pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not settings.TWO_FACTOR_REQUIRED:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match and match.url_name in _BEFORE_SECOND_FACTOR:
+            return None
+        if request.path.startswith(settings.STATIC_URL):
+            return None
+        return redirect("two_factor_verify")

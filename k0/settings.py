@@ -39,6 +39,7 @@ env = environ.Env(
     AXES_FAILURE_LIMIT=(int, 5),
     AXES_COOLOFF_MINUTES=(int, 15),
     SESSION_IDLE_MINUTES=(int, 30),
+    TWO_FACTOR_REQUIRED=(bool, None),
     STATIC_MANIFEST=(bool, True),
     LOG_LEVEL=(str, "INFO"),
 )
@@ -88,6 +89,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "k0.accounts",
     "schools",
     "k0.cases",
@@ -105,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -112,6 +116,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "k0.middleware.NoStoreMiddleware",
+    "k0.middleware.RequireTwoFactorMiddleware",
     # Last, so that a lock-out answers before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -191,6 +196,12 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env("AXES_PROXY_COUNT") or None
 
+# Two-factor log-in (TOTP). On by default in production, off in the embedded demo.
+TWO_FACTOR_REQUIRED = env("TWO_FACTOR_REQUIRED")
+if TWO_FACTOR_REQUIRED is None:
+    TWO_FACTOR_REQUIRED = not DEBUG
+OTP_TOTP_ISSUER = "K-0"
+
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
 ANONYMOUS_USER_NAME = None
@@ -257,6 +268,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Celery. The embedded default is kombu's filesystem transport under var/, so `make run`
 # needs no broker server; production sets CELERY_BROKER_URL to Redis or RabbitMQ.
+from celery.schedules import crontab  # noqa: E402  (kept with the Celery settings)
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = env("CELERY_TASK_ALWAYS_EAGER")
 CELERY_BROKER_DIR = Path(env("CELERY_FILESYSTEM_DIR"))
@@ -279,9 +292,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Longer than the longest task or ETA, so Redis does not hand a running task to another
-    # worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+    # Redis hands an unacknowledged task to another worker after the visibility timeout, and
+    # that is also how a killed worker's task comes back. So it must be longer than the
+    # longest task (CELERY_TASK_TIME_LIMIT) and the longest ETA/countdown (retries back off
+    # for at most an hour); tests shorten it to see redelivery in seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
+        # A web request enqueueing while Redis is unreachable fails fast instead of hanging;
+        # the work is in the database and a periodic scan finds it.
+        "socket_connect_timeout": 5,
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -293,7 +313,44 @@ CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_BROKER_DIR / "beat-schedule")
-CELERY_BEAT_SCHEDULE = {}
+# The periodic schedule (one beat process). Each entry can be moved by environment and
+# expires, so a backlog after an outage does not run stale copies: every task derives its
+# work from the database, and the next run catches up anyway.
+REMINDER_HOUR = env.int("REMINDER_HOUR", default=7)
+REMINDER_MINUTE = env.int("REMINDER_MINUTE", default=0)
+DIGEST_WEEKDAY = env.int("DIGEST_WEEKDAY", default=1)  # ISO: 1 = Monday … 7 = Sunday
+OUTBOX_SWEEP_MINUTES = env.int("OUTBOX_SWEEP_MINUTES", default=15)
+JOBS_MAINTENANCE_MINUTES = env.int("JOBS_MAINTENANCE_MINUTES", default=30)
+for _name, _value, _low, _high in (
+    ("REMINDER_HOUR", REMINDER_HOUR, 0, 23),
+    ("REMINDER_MINUTE", REMINDER_MINUTE, 0, 59),
+    ("DIGEST_WEEKDAY", DIGEST_WEEKDAY, 1, 7),
+    ("OUTBOX_SWEEP_MINUTES", OUTBOX_SWEEP_MINUTES, 1, 59),
+    ("JOBS_MAINTENANCE_MINUTES", JOBS_MAINTENANCE_MINUTES, 1, 59),
+):
+    if not _low <= _value <= _high:
+        raise ImproperlyConfigured(f"{_name}={_value} is not between {_low} and {_high}.")
+CELERY_BEAT_SCHEDULE = {
+    # Follow-up reminders, and on DIGEST_WEEKDAY the weekly digests (Helsinki time: the
+    # crontab follows CELERY_TIMEZONE across DST changes).
+    "daily-reminders": {
+        "task": "k0.reminders.send_daily_reminders",
+        "schedule": crontab(hour=REMINDER_HOUR, minute=REMINDER_MINUTE),
+        "options": {"expires": 12 * 3600},
+    },
+    # E-mails left pending by a failure's back-off, a lost message or a broker outage.
+    "outbox-sweep": {
+        "task": "k0.reminders.sweep_outbox",
+        "schedule": crontab(minute=f"*/{OUTBOX_SWEEP_MINUTES}"),
+        "options": {"expires": OUTBOX_SWEEP_MINUTES * 60},
+    },
+    # Jobs whose message was lost, and result files past JOB_RESULT_DAYS.
+    "jobs-maintenance": {
+        "task": "k0.jobs.maintenance",
+        "schedule": crontab(minute=f"*/{JOBS_MAINTENANCE_MINUTES}"),
+        "options": {"expires": JOBS_MAINTENANCE_MINUTES * 60},
+    },
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 LOGGING = {
@@ -312,3 +369,32 @@ LOGGING = {
 
 ADMIN_URL = "admin/"
 CELERY_IMPORTS = ["k0.tasks"]
+
+# Anonymised indicators (k0/indicators). Published counts from 1 to threshold-1 are hidden;
+# "resolved" outcomes decide which closed cases the party indicators count.
+K0_SUPPRESSION_THRESHOLD = env.int("K0_SUPPRESSION_THRESHOLD", default=5)
+K0_RESOLVED_OUTCOMES = env.list("K0_RESOLVED_OUTCOMES", default=["resolved", "improved"])
+
+# Reminders, digests and invitations (k0/reminders) and background jobs (k0/jobs).
+# A follow-up is "due soon" this many calendar days ahead (today + N, Helsinki dates).
+REMINDER_DUE_SOON_DAYS = env.int("REMINDER_DUE_SOON_DAYS", default=2)
+# An e-mail that keeps failing is tried this many times (back-off 1, 4, 16, 60 min…).
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+# An open case with no recorded activity for this many days is listed as idle.
+CASE_STALE_DAYS = env.int("CASE_STALE_DAYS", default=21)
+# Job result files (exports, calendars, PDFs) are deleted this many days after they are made.
+JOB_RESULT_DAYS = env.int("JOB_RESULT_DAYS", default=7)
+# Seconds an SMTP connection may block: reminders hold row locks while they send.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# File mail (the embedded default, EMAIL_URL=filemail://…): django-environ drops the leading
+# "/" of filemail:///abs/path, which would write mail relative to the working directory
+# instead of var/mail/. Take the path from the URL as written; a relative one is under
+# BASE_DIR.
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+    from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+    _mail = _urlsplit(env("EMAIL_URL"))
+    _mail_path = _mail.netloc + _mail.path
+    EMAIL_FILE_PATH = str(
+        Path("/" + _mail_path.lstrip("/")) if _mail_path.startswith("/") else BASE_DIR / _mail_path
+    )

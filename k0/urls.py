@@ -2,9 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from . import views
 from .accounts import views as account_views
+
+if settings.TWO_FACTOR_REQUIRED:
+    # The admin demands a verified second factor too, not only the middleware.
+    admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +18,8 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/verify/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("account/two-factor/", account_views.two_factor_setup, name="two_factor_setup"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(),

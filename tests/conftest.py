@@ -7,6 +7,12 @@ from .factories import MembershipFactory, SchoolFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Production hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _finnish():
     """Finnish is the product's default language; tests see what a Finnish user sees."""
     with translation.override("fi"):

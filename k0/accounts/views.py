@@ -1,5 +1,19 @@
+import logging
+from base64 import b32encode
+
+import segno
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+log = logging.getLogger("k0.auth")
 
 
 class LoginView(auth_views.LoginView):
@@ -20,3 +34,65 @@ class LoginView(auth_views.LoginView):
                 samesite="Lax",
             )
         return response
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Six-digit code"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+def _safe_next(request):
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        return next_url
+    return reverse("home")
+
+
+def two_factor_verify(request):
+    """Second step of log-in: a code from the user's authenticator app."""
+    device = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).first()
+    if device is None:
+        return redirect("two_factor_setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # verify_token refuses a code already used (the device remembers the last time step).
+        if device.verify_token(form.cleaned_data["token"]):
+            otp_login(request, device)
+            log.info("second factor verified user_id=%s", request.user.pk)
+            return redirect(_safe_next(request))
+        log.warning("second factor failed user_id=%s", request.user.pk)
+        form.add_error("token", _("The code is wrong or already used. Wait for the next code."))
+    return render(request, "registration/two_factor_verify.html", {"form": form})
+
+
+def two_factor_setup(request):
+    """Enrols an authenticator app: a QR code (and the key for typing in), then one code."""
+    if TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
+        if not request.user.is_verified():
+            return redirect("two_factor_verify")
+        messages.info(request, _("Two-factor log-in is already in use."))
+        return redirect("home")
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "K-0"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            log.info("second factor enrolled user_id=%s", request.user.pk)
+            messages.success(request, _("Two-factor log-in is now in use."))
+            return redirect(_safe_next(request))
+        form.add_error("token", _("The code is wrong. Check the time on your phone and try again."))
+    qr = segno.make(device.config_url, error="m")
+    context = {
+        "form": form,
+        "qr_data_uri": qr.svg_data_uri(scale=5, dark="#1a1a1a"),
+        "secret": b32encode(device.bin_key).decode(),
+    }
+    return render(request, "registration/two_factor_setup.html", context)

@@ -396,6 +396,8 @@ class Case(models.Model):
             case = self._locked()
             if phase == Phase.CLOSED:
                 raise PhaseError([gettext("Use closing to close a case.")])
+            if phase not in Phase.values:
+                raise PhaseError([gettext("Unknown phase.")])
             if phase != case.next_phase:
                 raise PhaseError(
                     [

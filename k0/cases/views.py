@@ -217,7 +217,8 @@ def _detail_context(case, **extra):
         "next_phase": Phase(case.next_phase).label if case.next_phase else None,
         "can_advance": case.next_phase not in (None, Phase.CLOSED),
         "timeline": build_timeline(case),
-        "note_form": forms.NoteForm(case=case),
+        # Own ids: the agreement form, opened in the panel on the same page, also has "text".
+        "note_form": forms.NoteForm(case=case, auto_id="id_note_%s"),
         "today": timezone.localdate(),
         "is_closed": case.phase == Phase.CLOSED,
         "case_labels": case.choice_labels(),

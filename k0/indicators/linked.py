@@ -114,7 +114,9 @@ def _suppress_family(
         return None if var in hidden else values[var]
 
     return SuppressedFamily(
-        breakdowns=[[[shown((r, c)) for c in range(width)] for r in range(a, b)] for a, b in ranges],
+        breakdowns=[
+            [[shown((r, c)) for c in range(width)] for r in range(a, b)] for a, b in ranges
+        ],
         breakdown_totals=[[shown((r, width)) for r in range(a, b)] for a, b in ranges],
         city=[shown((0, c)) for c in range(width)],
         city_total=shown((0, width)),

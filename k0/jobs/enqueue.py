@@ -6,7 +6,11 @@ Every background task in K-0 is enqueued through `enqueue_on_commit`:
 - with ids only, checked here, so names and case text never travel through the broker;
 - never failing the request: if the broker is down, the change is already saved and the
   work is found again from the database by the periodic scans (the daily reminder scan,
-  the outbox and job sweeps), so the error is logged and swallowed.
+  the outbox and job sweeps), so the error is logged and swallowed;
+- for tasks that keep no result (`ignore_result=True`): their outcome is in the database.
+  A task with a Redis result backend subscribes to its result when it is sent, and with
+  Redis down that blocks for ~20 s of reconnects and then breaks the result consumer for
+  the rest of the process — not something a web request may do.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ logger = logging.getLogger(__name__)
 def enqueue_on_commit(task, *ids: int, using: str | None = None) -> None:
     if not all(type(value) is int for value in ids):
         raise TypeError(f"{task.name} takes ids only, got {[type(v).__name__ for v in ids]}.")
+    if not task.ignore_result:
+        raise TypeError(f"{task.name} must be declared with ignore_result=True.")
 
     def publish():
         try:

@@ -80,7 +80,9 @@ def requeue_stalled(*, now=None) -> int:
     from .tasks import run_job_task
 
     now = now or timezone.now()
-    ids = list(Job.objects.stalled(queued_before=now - REQUEUE_AFTER, now=now).values_list("pk", flat=True))
+    ids = list(
+        Job.objects.stalled(queued_before=now - REQUEUE_AFTER, now=now).values_list("pk", flat=True)
+    )
     with transaction.atomic():
         for pk in ids:
             enqueue_on_commit(run_job_task, pk)

@@ -8,7 +8,7 @@ from .models import lease
 from .services import purge_expired_results, requeue_stalled, run_job
 
 
-@shared_task(bind=True, name="k0.jobs.run_job", max_retries=3)
+@shared_task(bind=True, name="k0.jobs.run_job", max_retries=3, ignore_result=True)
 def run_job_task(self, job_id: int) -> str:
     outcome = run_job(job_id)
     if outcome == "busy":
@@ -19,7 +19,7 @@ def run_job_task(self, job_id: int) -> str:
     return outcome
 
 
-@shared_task(name="k0.jobs.maintenance")
+@shared_task(name="k0.jobs.maintenance", ignore_result=True)
 def jobs_maintenance_task() -> dict:
     """Periodic: re-enqueue stalled jobs, delete expired result files."""
     return {"requeued": requeue_stalled(), "expired": purge_expired_results()}

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reminders"
-urlpatterns = []
+urlpatterns = [
+    path("", views.my_work, name="my_work"),
+    path("calendar/", views.follow_ups_calendar, name="follow_ups_calendar"),
+    path(
+        "cases/<str:reference>/interventions/<int:pk>/invite/",
+        views.invite,
+        name="invite",
+    ),
+]

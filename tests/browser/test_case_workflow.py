@@ -61,11 +61,24 @@ def link(page, name, href_suffix):
     )
 
 
+def assert_unique_ids(page):
+    """axe-core no longer checks duplicate ids, but a panel form sharing a field id with a
+    form on the case page breaks the other form's <label for>."""
+    duplicates = page.evaluate(
+        """() => {
+            const ids = [...document.querySelectorAll("[id]")].map((e) => e.id);
+            return [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+        }"""
+    )
+    assert not duplicates, f"{page.url}: duplicate ids {duplicates}"
+
+
 def open_panel(page, trigger):
     """Opens an add/edit form into #case-panel (htmx) and checks it for accessibility."""
     trigger.click()
     page.wait_for_selector(PANEL)
     expect(page.locator(f"{PANEL} form[hx-post]")).to_be_visible()
+    assert_unique_ids(page)
     assert_accessible(page)
     return page.locator(PANEL)
 

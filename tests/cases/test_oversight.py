@@ -31,8 +31,7 @@ def busy_case(case, case_team_member):
     case.summary = SUMMARY
     case.known_at_referral = SUMMARY
     case.save()
-    FollowUp.objects.create(case=case, due_date=dt.date(2026, 11, 1),
-                            responsible=case_team_member)
+    FollowUp.objects.create(case=case, due_date=dt.date(2026, 11, 1), responsible=case_team_member)
     return case
 
 
@@ -59,7 +58,10 @@ def test_principal_sees_pseudonyms_not_names(client, principal, busy_case):
     pseudonyms_shown = [row["pseudonym"] for row in response.context["parties"]]
     # Bystanders are listed first (role order), pseudonyms follow the order of entry.
     assert pseudonyms_shown == [
-        "Oppilas B", "Oppilas A, huoltaja", "Oppilas A", "Henkilökunnan jäsen A"
+        "Oppilas B",
+        "Oppilas A, huoltaja",
+        "Oppilas A",
+        "Henkilökunnan jäsen A",
     ]
     for pseudonym in pseudonyms_shown:
         assert pseudonym in body
@@ -67,14 +69,25 @@ def test_principal_sees_pseudonyms_not_names(client, principal, busy_case):
 
 def test_pseudonyms_are_stable_and_name_guardians_after_pupils():
     labels = {"pupil": "Pupil", "guardian": "Guardian", "staff": "Staff", "other": "Other"}
-    parties = [PartyRef(5, "pupil"), PartyRef(7, "guardian", (5,)), PartyRef(8, "guardian", (5,)),
-               PartyRef(9, "pupil"), PartyRef(11, "staff"), PartyRef(12, "guardian", ())]
+    parties = [
+        PartyRef(5, "pupil"),
+        PartyRef(7, "guardian", (5,)),
+        PartyRef(8, "guardian", (5,)),
+        PartyRef(9, "pupil"),
+        PartyRef(11, "staff"),
+        PartyRef(12, "guardian", ()),
+    ]
     names = pseudonyms(parties, labels, "Guardian of %(pupil)s")
-    assert names == {5: "Pupil A", 9: "Pupil B", 11: "Staff A", 7: "Guardian of Pupil A",
-                     8: "Guardian of Pupil A (2)", 12: "Guardian A"}
+    assert names == {
+        5: "Pupil A",
+        9: "Pupil B",
+        11: "Staff A",
+        7: "Guardian of Pupil A",
+        8: "Guardian of Pupil A (2)",
+        12: "Guardian A",
+    }
     assert pseudonyms(reversed(parties), labels, "Guardian of %(pupil)s") == names
-    assert [letters(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ",
-                                                                  "AAA"]
+    assert [letters(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
 
 
 def test_principal_of_another_school_gets_404(client, busy_case, other_school):
@@ -86,11 +99,17 @@ def test_principal_of_another_school_gets_404(client, busy_case, other_school):
     assert client.get(busy_case.get_absolute_url()).status_code == 404
 
 
-def test_principal_on_the_case_team_sees_the_full_case(client, principal, busy_case,
-                                                       case_team_member, school):
+def test_principal_on_the_case_team_sees_the_full_case(
+    client, principal, busy_case, case_team_member, school
+):
     Membership.objects.create(user=principal, school=school, role=Role.TEAM_MEMBER)
-    set_case_team(case=busy_case, responsible=case_team_member, members=[principal],
-                  coordinator=None, by=case_team_member)
+    set_case_team(
+        case=busy_case,
+        responsible=case_team_member,
+        members=[principal],
+        coordinator=None,
+        by=case_team_member,
+    )
     client.force_login(principal)
     response = client.get(reverse("cases:progress", args=[busy_case.reference]))
     assert response.status_code == 302 and response.url == busy_case.get_absolute_url()
@@ -98,13 +117,16 @@ def test_principal_on_the_case_team_sees_the_full_case(client, principal, busy_c
 
 
 def test_principal_acknowledges_closure_with_history(client, principal, case, case_team_member):
-    case.close(by=case_team_member, outcome="transferred", closing_summary="Siirretty.",
-               aftercare_plan="")
+    case.close(
+        by=case_team_member, outcome="transferred", closing_summary="Siirretty.", aftercare_plan=""
+    )
     client.force_login(principal)
     overview = client.get(reverse("cases:principal_overview"), {"show": "awaiting"})
     assert overview.context["awaiting_count"] == 1
-    client.post(reverse("cases:review", args=[case.reference]),
-                {"acknowledge": "1", "comment": "Hyvin hoidettu."})
+    client.post(
+        reverse("cases:review", args=[case.reference]),
+        {"acknowledge": "1", "comment": "Hyvin hoidettu."},
+    )
     case.refresh_from_db()
     assert case.closure_acknowledged_at is not None
     review = PrincipalReview.objects.get(case=case)
@@ -123,8 +145,9 @@ def test_open_case_cannot_be_acknowledged_but_can_be_commented(client, principal
     assert PrincipalReview.objects.get(case=case).comment == "Miten menee?"
 
 
-def test_coordinator_sees_assigned_cases_across_schools(client, coordinator, case,
-                                                        other_school, outsider):
+def test_coordinator_sees_assigned_cases_across_schools(
+    client, coordinator, case, other_school, outsider
+):
     Membership.objects.create(user=coordinator, school=other_school, role=Role.COORDINATOR)
     elsewhere = make_case(school=other_school, responsible=outsider, coordinator=coordinator)
     unassigned = make_case(school=other_school, responsible=outsider)
@@ -136,29 +159,34 @@ def test_coordinator_sees_assigned_cases_across_schools(client, coordinator, cas
     assert client.get(unassigned.get_absolute_url()).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["detail", "edit_referral", "edit_work", "team", "history",
-                                  "parties_add", "close"])
-def test_every_case_page_writes_exactly_one_access_log_row(client, case, case_team_member,
-                                                           name):
+@pytest.mark.parametrize(
+    "name", ["detail", "edit_referral", "edit_work", "team", "history", "parties_add", "close"]
+)
+def test_every_case_page_writes_exactly_one_access_log_row(client, case, case_team_member, name):
     client.force_login(case_team_member)
     before = AccessLog.objects.count()
     assert client.get(reverse(f"cases:{name}", args=[case.reference])).status_code == 200
     rows = list(AccessLog.objects.order_by("pk")[before:])
     assert len(rows) == 1
     assert (rows[0].user, rows[0].case, rows[0].role, rows[0].action) == (
-        case_team_member, case, "case_team", "view")
+        case_team_member,
+        case,
+        "case_team",
+        "view",
+    )
     assert rows[0].view == f"cases:{name}"
 
 
-def test_progress_page_is_logged_and_shows_who_opened(client, principal, case,
-                                                      case_team_member):
+def test_progress_page_is_logged_and_shows_who_opened(client, principal, case, case_team_member):
     client.force_login(case_team_member)
     client.get(case.get_absolute_url())
     client.force_login(principal)
     response = client.get(reverse("cases:progress", args=[case.reference]))
     logs = list(response.context["access_log"])
     assert [(log.user, log.action) for log in logs] == [
-        (principal, "progress"), (case_team_member, "view")]
+        (principal, "progress"),
+        (case_team_member, "view"),
+    ]
     assert str(case_team_member) in response.content.decode()
 
 
@@ -170,12 +198,15 @@ def test_refused_access_writes_no_row(client, outsider, case):
 
 def test_case_team_sees_who_changed_what(client, case, case_team_member):
     client.force_login(case_team_member)
-    client.post(reverse("cases:edit_work", args=[case.reference]),
-                {"summary": "Muutettu", "root_causes": ["old_quarrel"]})
+    client.post(
+        reverse("cases:edit_work", args=[case.reference]),
+        {"summary": "Muutettu", "root_causes": ["old_quarrel"]},
+    )
     response = client.get(reverse("cases:history", args=[case.reference]))
     rows = response.context["rows"]
     changed = [row for row in rows if row["type"] == "muutettu"] or [
-        row for row in rows if row["fields"]]
+        row for row in rows if row["fields"]
+    ]
     assert changed and changed[0]["who"] == case_team_member
     assert "tapauksen yhteenveto" in changed[0]["fields"]
 
@@ -184,8 +215,9 @@ def test_case_team_sees_who_changed_what(client, case, case_team_member):
 def test_access_log_is_append_only_in_postgresql(case, case_team_member):
     if connection.vendor != "postgresql":
         pytest.skip("the append-only trigger exists on PostgreSQL")
-    entry = AccessLog.objects.create(case=case, user=case_team_member, role="case_team",
-                                     action="view", view="cases:detail")
+    entry = AccessLog.objects.create(
+        case=case, user=case_team_member, role="case_team", action="view", view="cases:detail"
+    )
     from django.db import DatabaseError
 
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():

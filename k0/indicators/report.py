@@ -1,0 +1,507 @@
+"""Indicator tables as they may be published: counted, rolled up, suppressed, laid out.
+
+Every population ("family" in `queries`) is suppressed once for all its breakdowns together
+(`linked.suppress_family`), so whichever breakdown a page, chart or export shows, the city
+row and every shared total carry the same pattern: one table can never reveal what another
+hides. Pages, charts and exports all read a `Report`; none of them counts on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from k0.cases.choices import (
+    AgreementsAssessment,
+    BullyingAssessment,
+    BullyingForm,
+    InterventionKind,
+    Outcome,
+    ReferralSource,
+    SituationAssessment,
+)
+from schools.models import SchoolKind
+
+from . import definitions as d
+from .linked import SuppressedFamily, suppress_family
+from .periods import Period
+from .queries import FAMILIES, NOT_ASSESSED, Collected, PeriodCounts, collect
+
+TOTAL = "__total__"
+SHARE = "__share__"
+MEDIAN = "__median__"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A row of a table: the whole city, or one area, school kind or grade band."""
+
+    breakdown: str  # d.CITY or one of d.BREAKDOWNS
+    code: str
+    label: object
+
+
+@dataclass(frozen=True)
+class Value:
+    """A published number. `None` with `suppressed` is hidden; `None` alone means there is
+    nothing to show (e.g. a median of no cases)."""
+
+    number: int | float | None
+    suppressed: bool = False
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    indicator: str
+    category: str | None
+    label: object
+    family: str
+    column: str  # a family column code, TOTAL, SHARE or MEDIAN
+    is_total: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    group: Group
+    values: list[Value]
+
+
+@dataclass(frozen=True)
+class Table:
+    code: str
+    title: object
+    description: object
+    columns: list[ColumnSpec]
+    rows: list[Row]  # the chosen breakdown; empty for the city total alone
+    total: Row
+    breakdown_available: bool = True
+
+    @property
+    def body(self) -> list[tuple[Group, list[tuple[ColumnSpec, Value]]]]:
+        """Rows for templates: each group with its (column, value) pairs."""
+        return [(row.group, list(zip(self.columns, row.values, strict=True))) for row in self.rows]
+
+    @property
+    def footer(self) -> tuple[Group, list[tuple[ColumnSpec, Value]]]:
+        return self.total.group, list(zip(self.columns, self.total.values, strict=True))
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    breakdown: str | None
+    threshold: int
+    resolved_outcomes: list[str]
+    tables: list[Table]
+    generated_at: dt.datetime = field(default_factory=timezone.now)
+
+    def table(self, code: str) -> Table:
+        return next(t for t in self.tables if t.code == code)
+
+    def headline(self) -> list[tuple[d.Indicator, Value]]:
+        """City figures for the dashboard cards, the programme's headline first."""
+        wanted = [
+            ("parties", "central_parties_resolved", None),
+            ("parties", "bystander_parties_resolved", None),
+            ("referred", "cases_referred", None),
+            ("closed", "cases_closed", None),
+            ("open", "cases_open_at_end", None),
+            ("closed", "median_days_to_closure", None),
+        ]
+        return [(d.BY_CODE[code], self.city_value(t, code, cat)) for t, code, cat in wanted]
+
+    def city_value(self, table: str, indicator: str, category: str | None = None) -> Value:
+        t = self.table(table)
+        for column, value in zip(t.columns, t.total.values, strict=True):
+            if column.indicator == indicator and column.category == category:
+                return value
+        raise KeyError((table, indicator, category))
+
+    @property
+    def is_complete(self) -> bool:
+        """False while the period is still running: its figures will change."""
+        return self.period.end < timezone.localdate()
+
+
+# --- table layout --------------------------------------------------------------------------
+
+
+def _choices_columns(indicator, family, block, choices, extra=()):
+    return [
+        ColumnSpec(indicator, value, label, family, f"{block}:{value}")
+        for value, label in [*choices, *extra]
+    ]
+
+
+def _layout() -> list[dict]:
+    not_assessed = [(NOT_ASSESSED, _("Not assessed"))]
+    follow_ups_total = ColumnSpec(
+        "follow_ups_done", None, _("Follow-ups done"), "follow_ups", TOTAL, is_total=True
+    )
+    referred_total = ColumnSpec(
+        "cases_referred", None, _("Cases referred"), "referred", TOTAL, is_total=True
+    )
+    return [
+        dict(
+            code="referred",
+            title=_("Cases referred, by referral source"),
+            description=d.BY_CODE["referral_sources"].rule,
+            columns=[
+                *_choices_columns("referral_sources", "referred", "source", ReferralSource.choices),
+                referred_total,
+            ],
+        ),
+        dict(
+            code="police",
+            title=_("Police involvement in cases referred"),
+            description=d.BY_CODE["police_involvement"].rule,
+            columns=[
+                ColumnSpec(
+                    "police_involvement",
+                    None,
+                    _("With police involvement"),
+                    "referred",
+                    "police:with",
+                ),
+                ColumnSpec("police_involvement_share", None, _("Share (%)"), "referred", SHARE),
+                referred_total,
+            ],
+        ),
+        dict(
+            code="forms",
+            title=_("Forms of bullying in cases referred"),
+            description=d.BY_CODE["forms_of_bullying"].rule,
+            columns=[
+                ColumnSpec("forms_of_bullying", form, label, "referred", f"form_{form}:with")
+                for form, label in BullyingForm.choices
+            ]
+            + [referred_total],
+        ),
+        dict(
+            code="open",
+            title=_("Cases open at the end of the period"),
+            description=d.BY_CODE["cases_open_at_end"].rule,
+            columns=[ColumnSpec("cases_open_at_end", None, _("Open cases"), "open", "open:count")],
+        ),
+        dict(
+            code="closed",
+            title=_("Cases closed, by outcome"),
+            description=d.BY_CODE["cases_closed"].rule,
+            columns=[
+                *_choices_columns("cases_closed_by_outcome", "closed", "outcome", Outcome.choices),
+                ColumnSpec("cases_closed", None, _("Cases closed"), "closed", TOTAL, is_total=True),
+                ColumnSpec(
+                    "median_days_to_closure",
+                    None,
+                    _("Median days from referral to closure"),
+                    "closed",
+                    MEDIAN,
+                ),
+            ],
+        ),
+        dict(
+            code="parties",
+            title=_("Pupils in resolved cases"),
+            description=d.RESOLVED_RULE,
+            columns=[
+                ColumnSpec(
+                    "central_parties_resolved",
+                    None,
+                    _("Central parties"),
+                    "central",
+                    "central:count",
+                ),
+                ColumnSpec(
+                    "bystander_parties_resolved",
+                    "individual",
+                    _("Bystanders recorded individually"),
+                    "bystanders",
+                    "bystanders:individual",
+                ),
+                ColumnSpec(
+                    "bystander_parties_resolved",
+                    "in_groups",
+                    _("Bystanders in groups (head counts)"),
+                    "bystanders",
+                    "bystanders:in_groups",
+                ),
+                ColumnSpec(
+                    "bystander_parties_resolved",
+                    None,
+                    _("Bystander parties"),
+                    "bystanders",
+                    TOTAL,
+                    is_total=True,
+                ),
+                ColumnSpec(
+                    "children_met", None, _("Children met"), "children_met", "children:count"
+                ),
+            ],
+        ),
+        dict(
+            code="adults",
+            title=_("Adults met in resolved cases"),
+            description=d.RESOLVED_RULE,
+            columns=[
+                ColumnSpec(
+                    "guardians_met", None, _("Guardians met"), "guardians_met", "guardians:count"
+                ),
+                ColumnSpec(
+                    "staff_consulted",
+                    None,
+                    _("Staff consulted"),
+                    "staff_consulted",
+                    "staff:count",
+                ),
+            ],
+        ),
+        dict(
+            code="interventions",
+            title=_("Interventions done, by kind"),
+            description=d.BY_CODE["interventions_by_kind"].rule,
+            columns=[
+                *_choices_columns(
+                    "interventions_by_kind", "interventions", "kind", InterventionKind.choices
+                ),
+                ColumnSpec(
+                    "interventions_done",
+                    None,
+                    _("Interventions done"),
+                    "interventions",
+                    TOTAL,
+                    is_total=True,
+                ),
+            ],
+        ),
+        dict(
+            code="follow_up_bullying",
+            title=_("Follow-up assessments: bullying has"),
+            description=d.BY_CODE["follow_up_bullying"].rule,
+            columns=[
+                *_choices_columns(
+                    "follow_up_bullying",
+                    "follow_ups",
+                    "bullying",
+                    BullyingAssessment.choices,
+                    not_assessed,
+                ),
+                follow_ups_total,
+            ],
+        ),
+        dict(
+            code="follow_up_situation",
+            title=_("Follow-up assessments: the situation is"),
+            description=d.BY_CODE["follow_up_situation"].rule,
+            columns=[
+                *_choices_columns(
+                    "follow_up_situation",
+                    "follow_ups",
+                    "situation",
+                    SituationAssessment.choices,
+                    not_assessed,
+                ),
+                follow_ups_total,
+            ],
+        ),
+        dict(
+            code="follow_up_agreements",
+            title=_("Follow-up assessments: agreements have been"),
+            description=d.BY_CODE["follow_up_agreements"].rule,
+            columns=[
+                *_choices_columns(
+                    "follow_up_agreements",
+                    "follow_ups",
+                    "agreements",
+                    AgreementsAssessment.choices,
+                    not_assessed,
+                ),
+                follow_ups_total,
+            ],
+        ),
+    ]
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Published:
+    """A suppressed family, addressable by breakdown, row and column code."""
+
+    family: str
+    groups: dict[str, list[Group]]  # breakdown -> rows, in order
+    suppressed: SuppressedFamily
+    order: list[str]  # breakdown names, in the order given to suppress_family
+    columns: list[str]
+
+    def value(self, breakdown: str, index: int, column: str) -> Value:
+        if breakdown == d.CITY:
+            cells, total = self.suppressed.city, self.suppressed.city_total
+        else:
+            b = self.order.index(breakdown)
+            cells = self.suppressed.breakdowns[b][index]
+            total = self.suppressed.breakdown_totals[b][index]
+        number = total if column == TOTAL else cells[self.columns.index(column)]
+        return Value(number, suppressed=number is None)
+
+
+def _groups(areas: list[tuple[int, str]], grade_bands: bool) -> dict[str, list[Group]]:
+    groups = {
+        d.BREAKDOWN_AREA: [Group(d.BREAKDOWN_AREA, str(pk), name) for pk, name in areas],
+        d.BREAKDOWN_SCHOOL_KIND: [
+            Group(d.BREAKDOWN_SCHOOL_KIND, value, label) for value, label in SchoolKind.choices
+        ],
+    }
+    if grade_bands:
+        groups[d.BREAKDOWN_GRADE_BAND] = [
+            Group(d.BREAKDOWN_GRADE_BAND, band.code, band.label) for band in d.GRADE_BANDS
+        ]
+    return groups
+
+
+def _matches(breakdown: str, group: Group, key) -> bool:
+    area, kind, band = key
+    if breakdown == d.BREAKDOWN_AREA:
+        return str(area) == group.code
+    if breakdown == d.BREAKDOWN_SCHOOL_KIND:
+        return kind == group.code
+    return band == group.code
+
+
+def _publish(code: str, counts: PeriodCounts, areas, threshold: int) -> _Published:
+    family = FAMILIES[code]
+    columns = family.columns
+    fine = counts.families.get(code, {})
+    groups = _groups(areas, family.grade_bands)
+    # A breakdown without rows (no areas defined yet) cannot be published, nor suppressed.
+    order = [name for name, rows in groups.items() if rows]
+
+    def vector(keys) -> list[int]:
+        total: Counter = Counter()
+        for key in keys:
+            total.update(fine[key])
+        return [total[c] for c in columns]
+
+    city = vector(fine)
+    breakdowns = [
+        [vector([k for k in fine if _matches(name, group, k)]) for group in groups[name]]
+        for name in order
+    ]
+    blocks = [len(block.columns) for block in family.blocks]
+    suppressed = suppress_family(blocks, city, breakdowns, threshold)
+    return _Published(code, groups, suppressed, order, columns)
+
+
+def _median(histogram: Counter) -> int | float | None:
+    n = sum(histogram.values())
+    if not n:
+        return None
+    ordered = sorted(histogram.items())
+
+    def nth(index: int) -> int:
+        seen = 0
+        for days, count in ordered:
+            seen += count
+            if index < seen:
+                return days
+        raise IndexError(index)  # pragma: no cover
+
+    if n % 2:
+        return nth(n // 2)
+    middle = (nth(n // 2 - 1) + nth(n // 2)) / 2
+    return int(middle) if middle == int(middle) else middle
+
+
+def _derived(column: ColumnSpec, published: dict, counts: PeriodCounts, breakdown, index, group):
+    family = published[column.family]
+    if column.column == SHARE:
+        part = family.value(breakdown, index, "police:with")
+        whole = family.value(breakdown, index, TOTAL)
+        if part.suppressed or whole.suppressed:
+            return Value(None, suppressed=True)
+        if not whole.number:
+            return Value(None)
+        return Value(round(100 * part.number / whole.number, 1))
+    # The median: only where the number of cases it describes is published (0 or at least
+    # the threshold), so a median of one or two cases never appears.
+    closed = family.value(breakdown, index, TOTAL)
+    if closed.suppressed:
+        return Value(None, suppressed=True)
+    histogram: Counter = Counter()
+    for key, days in counts.closure_days.items():
+        if breakdown == d.CITY or _matches(breakdown, group, key):
+            histogram.update(days)
+    return Value(_median(histogram))
+
+
+def _row(columns, published, counts, breakdown: str, index: int, group: Group) -> Row:
+    values = []
+    for column in columns:
+        if column.column in (SHARE, MEDIAN):
+            values.append(_derived(column, published, counts, breakdown, index, group))
+        else:
+            values.append(published[column.family].value(breakdown, index, column.column))
+    return Row(group, values)
+
+
+def build_report(
+    period: Period,
+    breakdown: str | None,
+    counts: PeriodCounts,
+    areas: list[tuple[int, str]],
+    *,
+    threshold: int | None = None,
+    resolved: list[str] | None = None,
+) -> Report:
+    threshold = threshold or d.threshold()
+    published = {code: _publish(code, counts, areas, threshold) for code in FAMILIES}
+    tables = []
+    for spec in _layout():
+        columns = spec["columns"]
+        available = breakdown is None or all(
+            breakdown in published[column.family].groups for column in columns
+        )
+        rows = []
+        if breakdown and available:
+            groups = published[columns[0].family].groups[breakdown]
+            rows = [
+                _row(columns, published, counts, breakdown, i, group)
+                for i, group in enumerate(groups)
+            ]
+        city = Group(d.CITY, d.CITY, _("Whole city"))
+        tables.append(
+            Table(
+                code=spec["code"],
+                title=spec["title"],
+                description=spec["description"],
+                columns=columns,
+                rows=rows,
+                total=_row(columns, published, counts, d.CITY, 0, city),
+                breakdown_available=available,
+            )
+        )
+    return Report(
+        period=period,
+        breakdown=breakdown,
+        threshold=threshold,
+        resolved_outcomes=resolved if resolved is not None else d.resolved_outcomes(),
+        tables=tables,
+    )
+
+
+def reports(periods: list[Period], breakdown: str | None = None) -> list[Report]:
+    """Reports for several periods from one set of queries (a trend costs no more queries)."""
+    resolved = d.resolved_outcomes()
+    collected: Collected = collect(periods, resolved)
+    return [
+        build_report(p, breakdown, collected.periods[p], collected.areas, resolved=resolved)
+        for p in periods
+    ]
+
+
+def report(period: Period, breakdown: str | None = None) -> Report:
+    return reports([period], breakdown)[0]

@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from .models import DigestLog, InvitationDelivery, MeetingInvitation, ReminderLog
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Delivery records, for operators to see what was sent and what failed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(ReadOnlyAdmin):
+    list_display = ("for_date", "follow_up_id", "kind", "recipient", "status", "attempts")
+    list_filter = ("status", "kind", "for_date")
+    readonly_fields = ("last_error",)
+
+
+@admin.register(DigestLog)
+class DigestLogAdmin(ReadOnlyAdmin):
+    list_display = ("week_start", "recipient", "status", "attempts")
+    list_filter = ("status", "week_start")
+
+
+@admin.register(MeetingInvitation)
+class MeetingInvitationAdmin(ReadOnlyAdmin):
+    list_display = ("uid", "case", "sequence", "starts_at", "cancelled")
+
+
+@admin.register(InvitationDelivery)
+class InvitationDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("invitation_id", "recipient", "sequence", "method", "status", "attempts")
+    list_filter = ("status", "method")

@@ -1,0 +1,54 @@
+"""Job kinds of this app (registered with `k0.jobs`)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from k0.cases.choices import Phase
+from k0.cases.models import Case, FollowUp
+from k0.jobs.registry import job_handler
+
+from . import ical
+from .emails import case_link
+
+
+@job_handler("my_follow_ups_ics", label=_("My follow-ups as a calendar file"))
+def my_follow_ups_ics(job) -> tuple[str, str, bytes]:
+    """The requester's open follow-ups from today on, as all-day events (.ics).
+
+    The file leaves K-0 (into a phone or a shared calendar), so it holds references and
+    links only, like the reminder e-mails.
+    """
+    user = job.requested_by
+    today = timezone.localdate()
+    follow_ups = list(
+        FollowUp.objects.filter(
+            responsible=user,
+            done_at__isnull=True,
+            due_date__gte=today,
+            case__in=Case.objects.visible_to(user).exclude(phase=Phase.CLOSED),
+        )
+        .select_related("case")
+        .order_by("due_date", "pk")
+    )
+    job.set_progress(30)
+    items = []
+    for index, follow_up in enumerate(follow_ups, start=1):
+        items.append(
+            {
+                # Stable, so importing the file again updates the entries instead of
+                # duplicating them.
+                "uid": f"follow-up-{follow_up.pk}@{ical.uid_domain()}",
+                "due_date": follow_up.due_date,
+                "reference": follow_up.case.reference,
+                "url": case_link(follow_up.case.reference, f"follow-up-{follow_up.pk}"),
+            }
+        )
+        if index % 50 == 0:
+            job.set_progress(30 + 60 * index // len(follow_ups))
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        data = ical.follow_up_calendar(items)
+    job.set_progress(95)
+    return f"k0-follow-ups-{today.isoformat()}.ics", "text/calendar", data

@@ -1,0 +1,216 @@
+"""Meeting invitations as iCalendar: stable UID, rising SEQUENCE, METHOD:CANCEL."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from icalendar import Calendar
+
+from k0.reminders.invitations import (
+    InvitationError,
+    deliver_pending_invitations,
+    intervention_changed,
+    intervention_removed,
+    send_invitation,
+)
+from k0.reminders.models import DeliveryStatus, InvitationDelivery, MeetingInvitation
+from tests.factories import UserFactory
+
+from .conftest import add_meeting
+
+
+@pytest.fixture
+def eager():
+    """Tasks run in-process when enqueued (after commit), as a worker would run them."""
+    from k0.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def sent(eager, django_capture_on_commit_callbacks):
+    """Runs `action` in a transaction and returns the e-mails its tasks sent."""
+
+    def run(action):
+        before = len(mail.outbox)
+        with django_capture_on_commit_callbacks(execute=True):
+            result = action()
+        return result, mail.outbox[before:]
+
+    return run
+
+
+def event_of(message):
+    (part,) = message.attachments
+    assert part.get_content_type() == "text/calendar"
+    method = part.get_param("method")
+    cal = Calendar.from_ical(part.get_payload(decode=True))
+    assert cal["METHOD"] == method
+    (event,) = cal.events
+    return method, event
+
+
+@pytest.fixture
+def meeting(case, case_team_member, coordinator):
+    return add_meeting(case, facilitators=[case_team_member, coordinator])
+
+
+def test_invitation_goes_to_each_facilitator_with_an_ics(
+    sent, meeting, case, case_team_member, coordinator
+):
+    invitation, messages = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    assert sorted(m.to[0] for m in messages) == sorted(
+        [case_team_member.email, coordinator.email]
+    )
+    method, event = event_of(messages[0])
+    assert method == "REQUEST"
+    assert str(event["UID"]) == invitation.uid
+    assert event["SEQUENCE"] == 0
+    # 3 December 2026 10:00 in Helsinki (EET, UTC+2), 90 minutes.
+    assert event.start == dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)
+    assert event.end == dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC)
+    assert case.reference in str(event["SUMMARY"])
+    assert str(event["CLASS"]) == "PRIVATE"
+    assert str(event["ORGANIZER"]) == f"mailto:{case_team_member.email}"
+    attendees = sorted(str(a) for a in event["ATTENDEE"])
+    assert attendees == sorted(
+        [f"mailto:{case_team_member.email}", f"mailto:{coordinator.email}"]
+    )
+    assert "CN" not in event["ORGANIZER"].params  # addresses, no names
+    assert f"/cases/{case.reference}/#intervention-{meeting.pk}" in str(event["URL"])
+
+
+def test_summer_time_meeting_is_converted_with_summer_offset(sent, case, case_team_member):
+    meeting = add_meeting(
+        case, facilitators=[case_team_member], date=dt.date(2027, 3, 29), start=dt.time(10, 0)
+    )
+    _, (message,) = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    _, event = event_of(message)
+    assert event.start == dt.datetime(2027, 3, 29, 7, 0, tzinfo=dt.UTC)  # EEST, UTC+3
+
+
+def test_changing_the_time_sends_an_update_with_the_same_uid_and_higher_sequence(
+    sent, meeting, case_team_member
+):
+    invitation, _ = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    meeting.start_time = dt.time(12, 30)
+    meeting.save()
+    _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
+    assert len(messages) == 2
+    method, event = event_of(messages[0])
+    assert method == "REQUEST"
+    assert str(event["UID"]) == invitation.uid and event["SEQUENCE"] == 1
+    assert event.start == dt.datetime(2026, 12, 3, 10, 30, tzinfo=dt.UTC)
+
+
+def test_editing_notes_only_sends_nothing(sent, meeting, case_team_member):
+    sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    meeting.notes = "Uusi muistiinpano"
+    meeting.save()
+    _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
+    assert messages == []
+
+
+def test_a_meeting_never_invited_sends_nothing_when_changed(sent, meeting, case_team_member):
+    _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
+    assert messages == [] and not MeetingInvitation.objects.exists()
+
+
+def test_a_removed_facilitator_gets_a_cancellation(
+    sent, meeting, case_team_member, coordinator
+):
+    sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    meeting.facilitators.set([case_team_member])
+    _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
+    by_recipient = {m.to[0]: event_of(m) for m in messages}
+    assert by_recipient[coordinator.email][0] == "CANCEL"
+    assert by_recipient[case_team_member.email][0] == "REQUEST"
+    _, event = by_recipient[case_team_member.email]
+    assert [str(a) for a in [event["ATTENDEE"]]] == [f"mailto:{case_team_member.email}"]
+
+
+def test_removing_the_meeting_cancels_it(sent, meeting, case_team_member, coordinator):
+    invitation, _ = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    _, messages = sent(lambda: (intervention_removed(meeting, by=case_team_member), meeting.delete()))
+    assert sorted(m.to[0] for m in messages) == sorted(
+        [case_team_member.email, coordinator.email]
+    )
+    method, event = event_of(messages[0])
+    assert method == "CANCEL"
+    assert str(event["UID"]) == invitation.uid and event["SEQUENCE"] == 1
+    assert str(event["STATUS"]) == "CANCELLED"
+    invitation.refresh_from_db()
+    assert invitation.cancelled and invitation.intervention is None
+
+
+def test_clearing_the_start_time_cancels_and_setting_it_again_reinvites(
+    sent, meeting, case_team_member
+):
+    sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    meeting.start_time = None
+    meeting.save()
+    _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
+    assert {event_of(m)[0] for m in messages} == {"CANCEL"}
+    _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
+    assert messages == []  # already cancelled
+    meeting.start_time = dt.time(9, 0)
+    meeting.save()
+    _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
+    assert {(event_of(m)[0], event_of(m)[1]["SEQUENCE"]) for m in messages} == {("REQUEST", 2)}
+
+
+def test_a_meeting_recorded_as_done_is_not_cancelled(sent, case, case_team_member):
+    # It took place: a cancellation would delete it from everyone's calendar afterwards.
+    meeting = add_meeting(
+        case, facilitators=[case_team_member], date=dt.date(2026, 11, 27), start=dt.time(6, 0)
+    )
+    sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    meeting.status = "done"
+    meeting.save()
+    _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
+    assert messages == []
+
+
+def test_only_planned_meetings_with_a_time_and_facilitators_with_e_mail(
+    case, case_team_member
+):
+    unplanned = add_meeting(case, facilitators=[case_team_member], status="done",
+                            date=dt.date(2026, 11, 2))
+    with pytest.raises(InvitationError):
+        send_invitation(intervention=unplanned, by=case_team_member)
+    no_time = add_meeting(case, facilitators=[case_team_member], start=None)
+    with pytest.raises(InvitationError):
+        send_invitation(intervention=no_time, by=case_team_member)
+    no_mail = add_meeting(case, facilitators=[UserFactory(email="")])
+    with pytest.raises(InvitationError):
+        send_invitation(intervention=no_mail, by=case_team_member)
+    assert not MeetingInvitation.objects.exists()
+
+
+def test_an_attendee_gets_only_the_newest_revision_after_an_outage(
+    meeting, case_team_member, coordinator, django_capture_on_commit_callbacks
+):
+    # The broker was down: nothing was delivered when the revisions were made.
+    send_invitation(intervention=meeting, by=case_team_member)
+    meeting.start_time = dt.time(13, 0)
+    meeting.save()
+    intervention_changed(meeting, by=case_team_member)
+    assert InvitationDelivery.objects.filter(status=DeliveryStatus.PENDING).count() == 4
+    deliver_pending_invitations()  # the periodic sweep
+    assert len(mail.outbox) == 2
+    assert {event_of(m)[1]["SEQUENCE"] for m in mail.outbox} == {1}
+    assert InvitationDelivery.objects.filter(status=DeliveryStatus.SKIPPED).count() == 2
+    deliver_pending_invitations()
+    assert len(mail.outbox) == 2
+
+
+def test_invitation_is_in_the_recipients_language(sent, meeting, case_team_member, coordinator):
+    coordinator.language = "sv"
+    coordinator.save()
+    _, messages = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    swedish = next(m for m in messages if m.to == [coordinator.email])
+    assert "2026-12-03" in swedish.body and '<html lang="sv">' in swedish.alternatives[0][0]
+    finnish = next(m for m in messages if m.to == [case_team_member.email])
+    assert "3.12.2026" in finnish.body

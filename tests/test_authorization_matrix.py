@@ -1,0 +1,278 @@
+"""Authorization matrix: every URL pattern of the project × every persona, GET and POST.
+
+The patterns come from the URL resolver, not from a hand list, and every named pattern must
+have an entry in EXPECTED: a new view without one fails here, so nobody can add a page
+without deciding who may open it. The Django admin is checked by rule (staff only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
+
+from k0.cases.models import Agreement, CaseNote, FollowUp, Guardianship, Intervention, Party
+from k0.cases.models import PartyGroup as Group
+from schools.models import Membership, Role
+from tests.factories import MembershipFactory, UserFactory, make_case
+
+PERSONAS = [
+    "anonymous",
+    "school_member",  # team member of the school, not on the case team
+    "case_team",
+    "outsider",  # team member of another school
+    "assigned_coordinator",
+    "unassigned_coordinator",
+    "principal",
+    "other_principal",
+    "programme_office",
+    "administrator",
+]
+
+OK = {200}
+REDIRECT = {302}
+DENIED = {403, 404}  # 404 where the page must not reveal that a case exists
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may GET/POST a URL. `allowed` get `ok_get`/`ok_post`; everyone else logged in gets
+    `denied` (a subset of DENIED); anonymous users are sent to log in unless `public`."""
+
+    allowed: frozenset = frozenset()
+    ok_get: frozenset = frozenset({200})
+    ok_post: frozenset = frozenset({200, 302})
+    denied: frozenset = frozenset({404})
+    public: bool = False
+    anonymous_get: frozenset = field(default=frozenset({302}))
+
+
+def rule(allowed=(), *, get=(200,), post=(200, 302), denied=(404,), public=False,
+         anonymous_get=(302,)):
+    return Rule(frozenset(allowed), frozenset(get), frozenset(post), frozenset(denied), public,
+                frozenset(anonymous_get))
+
+
+CASE_WORKERS = {"case_team", "assigned_coordinator"}
+ALL_USERS = set(PERSONAS) - {"anonymous"}
+POST_ONLY = (405,)
+
+CASE_PAGE = rule(CASE_WORKERS)
+CASE_ACTION = rule(CASE_WORKERS, get=POST_ONLY)
+
+EXPECTED: dict[str, Rule] = {
+    # public
+    "login": rule(ALL_USERS, get=(200, 302), public=True, anonymous_get=(200,)),
+    "health": rule(ALL_USERS, post=(200,), public=True, anonymous_get=(200,)),
+    "accessibility": rule(ALL_USERS, post=(200,), public=True, anonymous_get=(200,)),
+    "set_language": rule(ALL_USERS, get=POST_ONLY, post=(302,), public=True,
+                         anonymous_get=(405,)),
+    "password_reset": rule(ALL_USERS, post=(200, 302), public=True, anonymous_get=(200,)),
+    "password_reset_done": rule(ALL_USERS, public=True, anonymous_get=(200,)),
+    "password_reset_confirm": rule(ALL_USERS, public=True, anonymous_get=(200,)),
+    "password_reset_complete": rule(ALL_USERS, public=True, anonymous_get=(200,)),
+    # any logged-in user
+    "home": rule(ALL_USERS, get=(302,), post=(302,)),
+    "logout": rule(ALL_USERS, get=POST_ONLY, post=(302,)),
+    "password_change": rule(ALL_USERS),
+    "password_change_done": rule(ALL_USERS),
+    "two_factor_verify": rule(ALL_USERS, get=(302,), post=(302,)),
+    "two_factor_setup": rule(ALL_USERS),
+    # role start pages
+    "cases:list": rule({"school_member", "case_team", "outsider", "assigned_coordinator",
+                        "unassigned_coordinator"}, denied=(403,)),
+    "cases:create": rule({"school_member", "case_team", "outsider"}, denied=(403,)),
+    "cases:principal_overview": rule({"principal", "other_principal"}, denied=(403,)),
+    "cases:coordinator_home": rule({"assigned_coordinator", "unassigned_coordinator"},
+                                   denied=(403,)),
+    "indicators:dashboard": rule({"programme_office"}, denied=(403,)),
+    # one case
+    "cases:detail": CASE_PAGE,
+    "cases:edit_referral": CASE_PAGE,
+    "cases:edit_work": CASE_PAGE,
+    "cases:team": CASE_PAGE,
+    "cases:history": CASE_PAGE,
+    "cases:close": CASE_PAGE,
+    "cases:reopen": CASE_PAGE,
+    "cases:advance": CASE_ACTION,
+    "cases:progress": rule({"principal"}, post=(200,)),
+    "cases:review": rule({"principal"}, get=POST_ONLY, post=(302,)),
+}
+for _kind in ("parties", "guardians", "groups", "interventions", "agreements", "follow_ups",
+              "notes"):
+    EXPECTED[f"cases:{_kind}_add"] = CASE_PAGE
+    EXPECTED[f"cases:{_kind}_edit"] = CASE_PAGE
+    EXPECTED[f"cases:{_kind}_remove"] = CASE_ACTION
+
+
+def walk(patterns, prefix="", namespace=None):
+    """(name, pattern, converters) for every named pattern, descending into includes."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            full = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), full)
+        elif isinstance(entry, URLPattern):
+            name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
+            yield name, prefix + str(entry.pattern), entry.pattern.converters
+
+
+def project_urls(urlconf=None):
+    return [(n, p, c) for n, p, c in walk(get_resolver(urlconf).url_patterns)
+            if not (n or "").startswith("admin:") and not p.startswith("admin/")]
+
+
+@pytest.fixture
+def world(db, school, other_school):
+    make = lambda role, where, name: MembershipFactory(  # noqa: E731
+        user=UserFactory(username=name), school=where, role=role).user
+    people = {
+        "school_member": make(Role.TEAM_MEMBER, school, "m_school_member"),
+        "case_team": make(Role.TEAM_MEMBER, school, "m_case_team"),
+        "outsider": make(Role.TEAM_MEMBER, other_school, "m_outsider"),
+        "assigned_coordinator": make(Role.COORDINATOR, school, "m_assigned"),
+        "unassigned_coordinator": make(Role.COORDINATOR, school, "m_unassigned"),
+        "principal": make(Role.PRINCIPAL, school, "m_principal"),
+        "other_principal": make(Role.PRINCIPAL, other_school, "m_other_principal"),
+        "programme_office": make(Role.PROGRAMME_OFFICE, None, "m_programme"),
+        "administrator": UserFactory(username="m_admin", is_staff=True, is_superuser=True),
+    }
+    Membership.objects.create(user=people["assigned_coordinator"], school=other_school,
+                              role=Role.COORDINATOR)
+    case = make_case(school=school, responsible=people["case_team"],
+                     coordinator=people["assigned_coordinator"])
+    pupil = Party.objects.create(case=case, name="Pupil", role="central", kind="pupil")
+    guardian = Party.objects.create(case=case, name="Guardian", role="central", kind="guardian")
+    objects = {
+        "parties": pupil,
+        "guardians": Guardianship.objects.create(guardian=guardian, pupil=pupil),
+        "groups": Group.objects.create(case=case, name="7B", head_count=20),
+        "interventions": Intervention.objects.create(case=case, kind="joint",
+                                                     date=dt.date(2026, 10, 1)),
+        "agreements": Agreement.objects.create(case=case, text="Agreed"),
+        "follow_ups": FollowUp.objects.create(case=case, due_date=dt.date(2026, 12, 1),
+                                              responsible=people["case_team"]),
+        "notes": CaseNote.objects.create(case=case, author=people["case_team"], text="Note"),
+    }
+    return {"people": people, "case": case, "objects": objects}
+
+
+def fill(name, converters, world):
+    kwargs = {}
+    for key in converters:
+        if key == "reference":
+            kwargs[key] = world["case"].reference
+        elif key == "pk" and name.startswith("cases:"):
+            kind = name.split(":")[1].rsplit("_", 1)[0]
+            kwargs[key] = world["objects"][kind].pk
+        elif key == "uidb64":
+            kwargs[key] = "MQ"
+        elif key == "token":
+            kwargs[key] = "set-password"
+        else:
+            raise AssertionError(f"{name}: no value for URL parameter {key!r}; add one in fill()")
+    return reverse(name, kwargs=kwargs)
+
+
+def check(name, url, expected: Rule, world):
+    """Returns a list of failures (persona, method, status, allowed statuses)."""
+    failures = []
+    for persona in PERSONAS:
+        client = Client()
+        if persona != "anonymous":
+            client.force_login(world["people"][persona])
+        if persona == "anonymous":
+            get_ok = expected.anonymous_get
+            post_ok = {200, 302, 405} if expected.public else {302, 405}
+        elif persona in expected.allowed:
+            get_ok, post_ok = expected.ok_get, expected.ok_post | {405}
+        else:
+            get_ok = post_ok = expected.denied
+        response = client.get(url)
+        if response.status_code not in get_ok:
+            failures.append((persona, "GET", response.status_code, sorted(get_ok)))
+        if persona == "anonymous" and not expected.public and response.status_code == 302:
+            assert response.url.startswith(reverse("login")), (name, response.url)
+        with transaction.atomic():
+            response = client.post(url, {})
+            transaction.set_rollback(True)
+        if response.status_code not in post_ok:
+            failures.append((persona, "POST", response.status_code, sorted(post_ok)))
+    return failures
+
+
+def test_every_url_pattern_has_an_expectation():
+    names = {n for n, _, _ in project_urls()}
+    assert None not in names, "every URL pattern needs a name to be checked"
+    missing = sorted(names - EXPECTED.keys())
+    assert not missing, f"URL patterns without an entry in EXPECTED: {missing}"
+    stale = sorted(EXPECTED.keys() - names)
+    assert not stale, f"EXPECTED names no URL pattern: {stale}"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_authorization_matrix(name, world):
+    converters = next(c for n, _, c in project_urls() if n == name)
+    url = fill(name, converters, world)
+    failures = check(name, url, EXPECTED[name], world)
+    assert not failures, f"{url}: {failures}"
+
+
+def test_programme_office_never_receives_a_case_page_name_or_note(world):
+    client = Client()
+    client.force_login(world["people"]["programme_office"])
+    for name, _, converters in project_urls():
+        if not name.startswith("cases:") or "reference" not in converters:
+            continue
+        body = client.get(fill(name, converters, world)).content.decode()
+        assert "Pupil" not in body and "Note" not in body, name
+
+
+@pytest.mark.parametrize("persona", ["school_member", "principal", "administrator"])
+def test_admin_is_for_staff_only(world, persona):
+    client = Client()
+    client.force_login(world["people"][persona])
+    response = client.get("/admin/")
+    if persona == "administrator":
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_the_matrix_catches_an_unprotected_view(world, settings):
+    """A temporary URLconf with a leaking view: the walk finds it, and both a missing entry
+    and a wrong claim about it fail."""
+    from django.contrib.auth.decorators import login_not_required
+
+    @login_not_required
+    def leak(request):
+        return HttpResponse("Pupil names")
+
+    module = type("urlconf", (), {})()
+    module.urlpatterns = [*get_resolver().url_patterns, path("leak/", leak, name="leak")]
+    names = {n for n, _, _ in project_urls(module)}
+    assert "leak" in names and "leak" not in EXPECTED
+
+    settings.ROOT_URLCONF = module
+    failures = check("leak", "/leak/", rule({"case_team"}), world)
+    assert ("anonymous", "GET", 200, [302]) in failures
+    assert any(persona == "outsider" and status == 200 for persona, _, status, _ in failures)
+
+
+def test_admin_shows_no_case_records_and_a_read_only_access_log(world):
+    client = Client()
+    client.force_login(world["people"]["administrator"])
+    index = client.get("/admin/").content.decode()
+    assert "/admin/cases/case/" not in index and "/admin/cases/party/" not in index
+    client.force_login(world["people"]["case_team"])
+    client.get(world["case"].get_absolute_url())
+    client.force_login(world["people"]["administrator"])
+    listing = client.get("/admin/cases/accesslog/")
+    assert listing.status_code == 200
+    assert world["case"].reference in listing.content.decode()
+    assert client.get("/admin/cases/accesslog/add/").status_code == 403
