@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -25,7 +27,6 @@ def test_pages_have_skip_link_and_no_inline_script(client, team_member):
     client.force_login(team_member)
     body = client.get("/cases/").content.decode()
     assert 'href="#main"' in body
-    import re
 
     for tag in re.findall(r"<script[^>]*>", body):
         assert "src=" in tag, tag
@@ -43,3 +44,21 @@ def test_pages_have_skip_link_and_no_inline_script(client, team_member):
 def test_roles_are_refused_pages_of_other_roles(client, request, persona, path):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(path).status_code == 403
+
+
+def test_no_template_has_inline_script_or_style():
+    """The CSP forbids inline script and style; a template that used them would break."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    offenders = []
+    for template in root.rglob("*.html"):
+        if "pdf" in template.parts or "emails" in template.parts:
+            continue  # rendered outside the browser (WeasyPrint, mail clients)
+        text = template.read_text()
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag:
+                offenders.append((template.name, tag))
+        offenders += [(template.name, m) for m in re.findall(r"<style\b|\sstyle=\"", text)]
+        offenders += [(template.name, m) for m in re.findall(r"\son[a-z]+=\"", text)]
+    assert not offenders

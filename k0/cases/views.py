@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from k0.reminders.invitations import intervention_changed, intervention_removed
 from schools.models import Role
 from schools.roles import has_role, role_required, schools_where
 
@@ -323,6 +324,8 @@ def child_form(request, reference, kind, pk=None):
             obj._history_user = request.user
             obj.save()
             form.save_m2m()
+            if kind == "interventions":  # invited meetings get an update or cancellation
+                intervention_changed(obj, by=request.user)
         messages.success(request, _("Saved."))
         return _case_changed(request, case)
     context = {
@@ -347,6 +350,8 @@ def child_delete(request, reference, kind, pk):
         return refused
     obj = get_object_or_404(_child_queryset(kind, case), pk=pk)
     obj._history_user = request.user
+    if kind == "interventions":
+        intervention_removed(obj, by=request.user)
     obj.delete()
     messages.success(request, _("Removed."))
     return _case_changed(request, case)

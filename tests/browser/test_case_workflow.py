@@ -45,10 +45,11 @@ class Watch:
     def __init__(self, page):
         self.problems: list[str] = []
         page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
-        page.on(
-            "response",
-            lambda r: r.status >= 500 and self.problems.append(f"{r.status} from {r.url}"),
-        )
+        page.on("response", self._response)
+
+    def _response(self, response):
+        if response.status >= 500:
+            self.problems.append(f"{response.status} from {response.url}")
 
     def check(self):
         assert not self.problems, self.problems
@@ -286,9 +287,10 @@ def test_team_member_runs_a_case_from_referral_to_closure(page, live_server, tea
         page.locator(".form-panel form button[type=submit]")
     ).click()
 
-    # The closed case.
+    # The closed case, swapped in by htmx in place of the close page.
     page.wait_for_url(f"{live_server.url}/cases/{reference}/")
     expect_phase(page, "closed")
+    expect(page.locator("#case-body .messages .hds-notification--success")).to_be_visible()
     expect(page.locator("#guidance-heading")).to_contain_text("Päätetty")
     expect(page.locator("#case-body")).to_contain_text("Luokanvalvoja seuraa kuukauden ajan.")
     expect(page.locator("form[action$='/advance/']")).to_have_count(0)

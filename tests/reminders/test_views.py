@@ -172,3 +172,33 @@ def test_a_meeting_of_another_case_cannot_be_sent(
     meeting = add_meeting(other, facilitators=[case_team_member])
     url = reverse("reminders:invite", args=[case.reference, meeting.pk])
     assert team_client.post(url).status_code == 404
+
+
+def test_editing_and_removing_an_invited_meeting_on_the_case_page_updates_calendars(
+    team_client, case, case_team_member
+):
+    from k0.reminders.models import InvitationMethod
+
+    meeting = add_meeting(case, facilitators=[case_team_member])
+    team_client.post(reverse("reminders:invite", args=[case.reference, meeting.pk]))
+    data = {
+        "kind": "joint",
+        "status": "planned",
+        "date": "2026-12-03",
+        "start_time": "13:15",
+        "duration_minutes": 60,
+        "facilitators": [case_team_member.pk],
+    }
+    response = team_client.post(
+        reverse("cases:interventions_edit", args=[case.reference, meeting.pk]), data
+    )
+    assert response.status_code == 302
+    update = InvitationDelivery.objects.get(sequence=1)
+    assert update.method == InvitationMethod.REQUEST
+    response = team_client.post(
+        reverse("cases:interventions_remove", args=[case.reference, meeting.pk])
+    )
+    assert response.status_code == 302
+    cancel = InvitationDelivery.objects.get(sequence=2)
+    assert cancel.method == InvitationMethod.CANCEL
+    assert MeetingInvitation.objects.get().cancelled
