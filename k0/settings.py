@@ -41,6 +41,7 @@ env = environ.Env(
     SESSION_IDLE_MINUTES=(int, 30),
     TWO_FACTOR_REQUIRED=(bool, None),
     STATIC_MANIFEST=(bool, True),
+    ATTACHMENT_MAX_MB=(int, 10),
     LOG_LEVEL=(str, "INFO"),
 )
 # Booleans that are neither true nor false are an error, not silently false.
@@ -217,6 +218,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "private"  # never served by URL; downloads go through checked views
+ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_MB") * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -11,12 +11,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 
-from k0.cases.models import Agreement, CaseNote, FollowUp, Guardianship, Intervention, Party
+from k0.cases.models import (
+    Agreement,
+    Attachment,
+    CaseNote,
+    FollowUp,
+    Guardianship,
+    Intervention,
+    Party,
+)
 from k0.cases.models import PartyGroup as Group
 from schools.models import Membership, Role
 from tests.factories import MembershipFactory, UserFactory, make_case
@@ -52,10 +61,17 @@ class Rule:
     anonymous_get: frozenset = field(default=frozenset({302}))
 
 
-def rule(allowed=(), *, get=(200,), post=(200, 302), denied=(404,), public=False,
-         anonymous_get=(302,)):
-    return Rule(frozenset(allowed), frozenset(get), frozenset(post), frozenset(denied), public,
-                frozenset(anonymous_get))
+def rule(
+    allowed=(), *, get=(200,), post=(200, 302), denied=(404,), public=False, anonymous_get=(302,)
+):
+    return Rule(
+        frozenset(allowed),
+        frozenset(get),
+        frozenset(post),
+        frozenset(denied),
+        public,
+        frozenset(anonymous_get),
+    )
 
 
 CASE_WORKERS = {"case_team", "assigned_coordinator"}
@@ -70,8 +86,7 @@ EXPECTED: dict[str, Rule] = {
     "login": rule(ALL_USERS, get=(200, 302), public=True, anonymous_get=(200,)),
     "health": rule(ALL_USERS, post=(200,), public=True, anonymous_get=(200,)),
     "accessibility": rule(ALL_USERS, post=(200,), public=True, anonymous_get=(200,)),
-    "set_language": rule(ALL_USERS, get=POST_ONLY, post=(302,), public=True,
-                         anonymous_get=(405,)),
+    "set_language": rule(ALL_USERS, get=POST_ONLY, post=(302,), public=True, anonymous_get=(405,)),
     "password_reset": rule(ALL_USERS, post=(200, 302), public=True, anonymous_get=(200,)),
     "password_reset_done": rule(ALL_USERS, public=True, anonymous_get=(200,)),
     "password_reset_confirm": rule(ALL_USERS, public=True, anonymous_get=(200,)),
@@ -84,12 +99,21 @@ EXPECTED: dict[str, Rule] = {
     "two_factor_verify": rule(ALL_USERS, get=(302,), post=(302,)),
     "two_factor_setup": rule(ALL_USERS),
     # role start pages
-    "cases:list": rule({"school_member", "case_team", "outsider", "assigned_coordinator",
-                        "unassigned_coordinator"}, denied=(403,)),
+    "cases:list": rule(
+        {
+            "school_member",
+            "case_team",
+            "outsider",
+            "assigned_coordinator",
+            "unassigned_coordinator",
+        },
+        denied=(403,),
+    ),
     "cases:create": rule({"school_member", "case_team", "outsider"}, denied=(403,)),
     "cases:principal_overview": rule({"principal", "other_principal"}, denied=(403,)),
-    "cases:coordinator_home": rule({"assigned_coordinator", "unassigned_coordinator"},
-                                   denied=(403,)),
+    "cases:coordinator_home": rule(
+        {"assigned_coordinator", "unassigned_coordinator"}, denied=(403,)
+    ),
     "indicators:dashboard": rule({"programme_office"}, denied=(403,)),
     # one case
     "cases:detail": CASE_PAGE,
@@ -103,11 +127,21 @@ EXPECTED: dict[str, Rule] = {
     "cases:progress": rule({"principal"}, post=(200,)),
     "cases:review": rule({"principal"}, get=POST_ONLY, post=(302,)),
 }
-for _kind in ("parties", "guardians", "groups", "interventions", "agreements", "follow_ups",
-              "notes"):
+for _kind in (
+    "parties",
+    "guardians",
+    "groups",
+    "interventions",
+    "agreements",
+    "follow_ups",
+    "notes",
+):
     EXPECTED[f"cases:{_kind}_add"] = CASE_PAGE
     EXPECTED[f"cases:{_kind}_edit"] = CASE_PAGE
     EXPECTED[f"cases:{_kind}_remove"] = CASE_ACTION
+EXPECTED["cases:attachment_add"] = CASE_PAGE
+EXPECTED["cases:attachment_download"] = rule(CASE_WORKERS, post=(200,))
+EXPECTED["cases:attachment_remove"] = CASE_ACTION
 
 
 def walk(patterns, prefix="", namespace=None):
@@ -123,14 +157,22 @@ def walk(patterns, prefix="", namespace=None):
 
 
 def project_urls(urlconf=None):
-    return [(n, p, c) for n, p, c in walk(get_resolver(urlconf).url_patterns)
-            if not (n or "").startswith("admin:") and not p.startswith("admin/")]
+    return [
+        (n, p, c)
+        for n, p, c in walk(get_resolver(urlconf).url_patterns)
+        if not (n or "").startswith("admin:") and not p.startswith("admin/")
+    ]
 
 
 @pytest.fixture
-def world(db, school, other_school):
-    make = lambda role, where, name: MembershipFactory(  # noqa: E731
-        user=UserFactory(username=name), school=where, role=role).user
+def world(db, school, other_school, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+    def make(role, where, name):
+        user = UserFactory(username=name)
+        MembershipFactory(user=user, school=where, role=role)
+        return user
+
     people = {
         "school_member": make(Role.TEAM_MEMBER, school, "m_school_member"),
         "case_team": make(Role.TEAM_MEMBER, school, "m_case_team"),
@@ -142,22 +184,34 @@ def world(db, school, other_school):
         "programme_office": make(Role.PROGRAMME_OFFICE, None, "m_programme"),
         "administrator": UserFactory(username="m_admin", is_staff=True, is_superuser=True),
     }
-    Membership.objects.create(user=people["assigned_coordinator"], school=other_school,
-                              role=Role.COORDINATOR)
-    case = make_case(school=school, responsible=people["case_team"],
-                     coordinator=people["assigned_coordinator"])
+    Membership.objects.create(
+        user=people["assigned_coordinator"], school=other_school, role=Role.COORDINATOR
+    )
+    case = make_case(
+        school=school, responsible=people["case_team"], coordinator=people["assigned_coordinator"]
+    )
     pupil = Party.objects.create(case=case, name="Pupil", role="central", kind="pupil")
     guardian = Party.objects.create(case=case, name="Guardian", role="central", kind="guardian")
     objects = {
         "parties": pupil,
         "guardians": Guardianship.objects.create(guardian=guardian, pupil=pupil),
         "groups": Group.objects.create(case=case, name="7B", head_count=20),
-        "interventions": Intervention.objects.create(case=case, kind="joint",
-                                                     date=dt.date(2026, 10, 1)),
+        "interventions": Intervention.objects.create(
+            case=case, kind="joint", date=dt.date(2026, 10, 1)
+        ),
         "agreements": Agreement.objects.create(case=case, text="Agreed"),
-        "follow_ups": FollowUp.objects.create(case=case, due_date=dt.date(2026, 12, 1),
-                                              responsible=people["case_team"]),
+        "follow_ups": FollowUp.objects.create(
+            case=case, due_date=dt.date(2026, 12, 1), responsible=people["case_team"]
+        ),
         "notes": CaseNote.objects.create(case=case, author=people["case_team"], text="Note"),
+        "attachment": Attachment.objects.create(
+            case=case,
+            file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="a.pdf"),
+            original_name="a.pdf",
+            content_type="application/pdf",
+            size=14,
+            uploaded_by=people["case_team"],
+        ),
     }
     return {"people": people, "case": case, "objects": objects}
 

@@ -4,14 +4,17 @@ fields explicitly, so a new model field never becomes editable by accident."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import Role, School
 
+from .attachments import check_upload
 from .choices import (
     AlreadyTried,
     BullyingForm,
@@ -455,3 +458,27 @@ class PrincipalReviewForm(forms.ModelForm):
         widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
         labels = {"comment": _("Comment to the case team")}
         help_texts = {"comment": _("Visible to the case team. Do not write pupils' names here.")}
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("Screenshots and photos (PNG, JPEG, WebP, GIF) or PDF, at most %(mb)s MB.")
+        % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=300,
+        required=False,
+        help_text=_("What the file shows. No pupils' names needed here."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.ATTACHMENT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large (at most %(mb)s MB).")
+                % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+            )
+        self.cleaned_data["original_name"] = Path(upload.name).name[:200]
+        return check_upload(upload.read())

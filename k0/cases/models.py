@@ -8,6 +8,7 @@ Rules about one case live on `Case` (phase guards in `missing_for`, transitions 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -800,6 +801,35 @@ class PrincipalReview(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("principal's review")
         verbose_name_plural = _("principal's reviews")
+
+
+def attachment_path(instance, filename):
+    # A random name: the original file name may contain a child's name.
+    return f"attachments/{instance.case_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1]}"
+
+
+class Attachment(models.Model):
+    """Evidence such as a screenshot, stored privately (never under a public URL)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
 
 class AccessAction(models.TextChoices):

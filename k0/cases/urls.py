@@ -39,5 +39,16 @@ urlpatterns = [
     path("<str:reference>/history/", oversight.case_history, name="history"),
     path("<str:reference>/progress/", oversight.case_progress, name="progress"),
     path("<str:reference>/review/", oversight.case_review, name="review"),
+    path("<str:reference>/attachments/add/", views.attachment_add, name="attachment_add"),
+    path(
+        "<str:reference>/attachments/<int:pk>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "<str:reference>/attachments/<int:pk>/remove/",
+        views.attachment_remove,
+        name="attachment_remove",
+    ),
     *_child_urls,
 ]

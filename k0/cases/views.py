@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib import messages
+from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +24,10 @@ from .audit import log_access
 from .choices import PHASE_ORDER, Phase
 from .filters import CaseFilter
 from .models import (
+    AccessAction,
     AccessLog,
     Agreement,
+    Attachment,
     Case,
     CaseNote,
     CasePerm,
@@ -41,8 +44,11 @@ from .services import open_case, set_case_team
 PAGE_SIZE = 25
 
 
-def get_case_for(request, reference: str, perm: str = CasePerm.VIEW) -> Case:
-    """The one way a view fetches a case: 404 for a case the user may not know exists."""
+def get_case_for(
+    request, reference: str, perm: str = CasePerm.VIEW, *, log_action: str | None = None
+) -> Case:
+    """The one way a view fetches a case: 404 for a case the user may not know exists.
+    Writes the request's access-log row."""
     case = get_object_or_404(
         Case.objects.visible_to(request.user).select_related(
             "school", "responsible", "coordinator"
@@ -51,7 +57,7 @@ def get_case_for(request, reference: str, perm: str = CasePerm.VIEW) -> Case:
     )
     if perm != CasePerm.VIEW and not request.user.has_perm(f"cases.{perm}", case):
         raise Http404
-    log_access(request, case)
+    log_access(request, case, log_action)
     return case
 
 
@@ -83,6 +89,7 @@ def _detail_queryset():
         Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible")),
         Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
         Prefetch("phase_changes", queryset=PhaseChange.objects.select_related("changed_by")),
+        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
     )
 
 
@@ -189,6 +196,17 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
     for note in case.notes.all():
         entries.append(
             TimelineEntry(note.created_at, "note", _("Note"), note.text, str(note.author))
+        )
+    for item in case.attachments.all():
+        entries.append(
+            TimelineEntry(
+                item.uploaded_at,
+                "attachment",
+                _("Attachment"),
+                item.description or item.original_name,
+                str(item.uploaded_by),
+                f"attachment-{item.pk}",
+            )
         )
     entries.append(
         TimelineEntry(case.opened_at, "phase", _("Case opened"), "", str(case.created_by))
@@ -470,3 +488,60 @@ def case_reopen(request, reference):
         "cases/case_form.html",
         {"case": case, "form": form, "title": _("Reopen the case"), "errors": errors},
     )
+
+
+def attachment_add(request, reference):
+    case = get_case_for(request, reference, CasePerm.CHANGE)
+    if request.method == "POST":
+        refused = _refuse_if_closed(request, case)
+        if refused:
+            return refused
+    form = forms.AttachmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        checked = form.cleaned_data["file"]
+        attachment = Attachment(
+            case=case,
+            original_name=form.cleaned_data["original_name"],
+            content_type=checked.content_type,
+            size=len(checked.content),
+            description=form.cleaned_data["description"],
+            uploaded_by=request.user,
+        )
+        attachment.file.save(
+            f"upload.{checked.extension}", ContentFile(checked.content), save=False
+        )
+        attachment._history_user = request.user
+        attachment.save()
+        messages.success(request, _("Attachment saved."))
+        return _case_changed(request, case)
+    return render(request, "cases/attachment_form.html", {"case": case, "form": form})
+
+
+def attachment_download(request, reference, pk):
+    """Files are never under a public URL: this view checks the case and logs the download."""
+    case = get_case_for(request, reference, log_action=AccessAction.DOWNLOAD)
+    attachment = get_object_or_404(Attachment, case=case, pk=pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def attachment_remove(request, reference, pk):
+    case = get_case_for(request, reference, CasePerm.CHANGE)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    refused = _refuse_if_closed(request, case)
+    if refused:
+        return refused
+    attachment = get_object_or_404(Attachment, case=case, pk=pk)
+    attachment._history_user = request.user
+    attachment.file.delete(save=False)
+    attachment.delete()
+    messages.success(request, _("Removed."))
+    return _case_changed(request, case)

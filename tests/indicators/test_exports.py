@@ -79,7 +79,11 @@ def test_xlsx_reads_back_with_the_marker_the_note_and_the_definitions(city):
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
 
     assert rows[0] == FIELDS
-    records = [dict(zip(FIELDS, r, strict=True)) for r in rows[1:] if r[0] and r[0] != "note"]
+    records = [
+        {k: "" if v is None else v for k, v in zip(FIELDS, r, strict=True)}  # empty cells
+        for r in rows[1:]
+        if r[0] and r[0] != "note"
+    ]
     assert find(records, "cases_closed")["value"] == 5
     south = str(city["areas"]["south"].pk)
     assert find(records, "cases_closed", group=south)["value"] == "•"
