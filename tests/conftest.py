@@ -67,3 +67,11 @@ def outsider(other_school):
 @pytest.fixture
 def administrator(db):
     return UserFactory(username="administrator", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def case(school, case_team_member, coordinator):
+    """A case in referral, with the case-team member responsible and the coordinator."""
+    from .factories import make_case
+
+    return make_case(school=school, responsible=case_team_member, coordinator=coordinator)

@@ -9,8 +9,9 @@ e-mail address; children and guardians are never users and never get one.
 Each revision is one outbox row per attendee (`InvitationDelivery`, unique per invitation,
 attendee and SEQUENCE) sent by `deliver_invitation` with the claim in `delivery`.
 
-A meeting recorded as *done* is not cancelled: it took place, and a cancellation would
-remove it from everyone's calendar afterwards.
+A meeting recorded as *done* once its start time has passed is not cancelled: it took
+place, and a cancellation would remove it from everyone's calendar afterwards. Marked done
+before its start, it will not take place as invited, and is cancelled.
 """
 
 from __future__ import annotations
@@ -160,12 +161,17 @@ def send_invitation(*, intervention: Intervention, by) -> MeetingInvitation:
 def intervention_changed(intervention: Intervention, *, by=None) -> MeetingInvitation | None:
     """Call after saving an intervention (and its facilitators). Sends an update when the
     time, length or attendees of an invited meeting changed, and a cancellation when it is
-    no longer a planned meeting with a date and time (unless it was recorded as done)."""
+    no longer a planned meeting with a date and time (unless it was held: recorded as done
+    after its start)."""
     invitation = _locked_invitation(intervention)
     if invitation is None:
         return None  # never sent: invitations are sent on request only
     if not is_schedulable(intervention):
-        if intervention.status == InterventionStatus.DONE or invitation.cancelled:
+        held = (
+            intervention.status == InterventionStatus.DONE
+            and invitation.starts_at <= timezone.now()
+        )
+        if held or invitation.cancelled:
             return invitation
         return _cancel(invitation)
     starts_at, duration = _schedule(intervention)

@@ -5,7 +5,6 @@ import time_machine
 
 from k0.cases.choices import InformedHow, PartyKind, PartyRole
 from k0.cases.models import Guardianship, Party
-from tests.factories import make_case
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -15,11 +14,6 @@ def _frozen_time():
     """Dates matter in the workflow (no future dates, overdue follow-ups)."""
     with time_machine.travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC), tick=True):
         yield
-
-
-@pytest.fixture
-def case(school, case_team_member, coordinator):
-    return make_case(school=school, responsible=case_team_member, coordinator=coordinator)
 
 
 def add_party(case, name, *, role=PartyRole.CENTRAL, kind=PartyKind.PUPIL, **fields):

@@ -27,10 +27,12 @@ from tests.factories import UserFactory
 def test_start_job_enqueues_the_job_id_after_commit(
     team_member, handler, django_capture_on_commit_callbacks
 ):
-    with mock.patch.object(run_job_task, "delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            job = start_job(kind="test_kind", requested_by=team_member, params={"case": 3})
-            assert not delay.called  # not before the transaction commits
+    with (
+        mock.patch.object(run_job_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        job = start_job(kind="test_kind", requested_by=team_member, params={"case": 3})
+        assert not delay.called  # not before the transaction commits
     assert len(callbacks) == 1
     delay.assert_called_once_with(job.pk)
     job.refresh_from_db()
@@ -60,17 +62,21 @@ def test_unknown_kind_is_refused(team_member):
 def test_broker_down_when_enqueueing_keeps_the_job_for_the_sweep(
     team_member, handler, django_capture_on_commit_callbacks, caplog
 ):
-    with mock.patch.object(run_job_task, "delay", side_effect=OperationalError("refused")):
-        with django_capture_on_commit_callbacks(execute=True):
-            job = start_job(kind="test_kind", requested_by=team_member, params={})
+    with (
+        mock.patch.object(run_job_task, "delay", side_effect=OperationalError("refused")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        job = start_job(kind="test_kind", requested_by=team_member, params={})
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED
     assert "Could not enqueue k0.jobs.run_job" in caplog.text
     # The sweep enqueues it again once it has waited long enough.
-    with mock.patch.object(run_job_task, "delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert requeue_stalled() == 0
-            assert requeue_stalled(now=timezone.now() + dt.timedelta(minutes=11)) == 1
+    with (
+        mock.patch.object(run_job_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert requeue_stalled() == 0
+        assert requeue_stalled(now=timezone.now() + dt.timedelta(minutes=11)) == 1
     delay.assert_called_once_with(job.pk)
 
 
@@ -81,9 +87,7 @@ def test_enqueue_refuses_anything_but_ids():
         enqueue_on_commit(run_job_task, "Aada Esimerkki")
 
 
-def test_job_runs_reports_progress_and_stores_a_private_result(
-    team_member, handler, private_media
-):
+def test_job_runs_reports_progress_and_stores_a_private_result(team_member, handler, private_media):
     seen = []
 
     def impl(job):
@@ -168,9 +172,7 @@ def test_a_run_that_lost_its_claim_cannot_overwrite_the_result(team_member, hand
 
 
 def test_a_job_that_keeps_killing_its_worker_is_given_up(team_member, handler):
-    job = Job.objects.create(
-        kind="test_kind", requested_by=team_member, attempts=MAX_ATTEMPTS
-    )
+    job = Job.objects.create(kind="test_kind", requested_by=team_member, attempts=MAX_ATTEMPTS)
     assert run_job(job.pk) == "failed"
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.error
@@ -181,9 +183,11 @@ def test_busy_task_retries_after_the_lease(team_member, handler):
 
     job = Job.objects.create(kind="test_kind", requested_by=team_member)
     Job.objects.claim(job.pk)
-    with mock.patch.object(run_job_task, "retry", side_effect=Retry()) as retry:
-        with pytest.raises(Retry):
-            run_job_task(job.pk)
+    with (
+        mock.patch.object(run_job_task, "retry", side_effect=Retry()) as retry,
+        pytest.raises(Retry),
+    ):
+        run_job_task(job.pk)
     assert retry.call_args.kwargs["countdown"] > lease().total_seconds()
 
 

@@ -75,9 +75,7 @@ def make_sensitive_case(*, school, responsible, coordinator=None, members=()):
 
 @pytest.fixture
 def case(school, case_team_member, coordinator):
-    return make_sensitive_case(
-        school=school, responsible=case_team_member, coordinator=coordinator
-    )
+    return make_sensitive_case(school=school, responsible=case_team_member, coordinator=coordinator)
 
 
 def add_follow_up(case, due_date, responsible, **fields):

@@ -61,9 +61,7 @@ def test_invitation_goes_to_each_facilitator_with_an_ics(
     sent, meeting, case, case_team_member, coordinator
 ):
     invitation, messages = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
-    assert sorted(m.to[0] for m in messages) == sorted(
-        [case_team_member.email, coordinator.email]
-    )
+    assert sorted(m.to[0] for m in messages) == sorted([case_team_member.email, coordinator.email])
     method, event = event_of(messages[0])
     assert method == "REQUEST"
     assert str(event["UID"]) == invitation.uid
@@ -75,9 +73,7 @@ def test_invitation_goes_to_each_facilitator_with_an_ics(
     assert str(event["CLASS"]) == "PRIVATE"
     assert str(event["ORGANIZER"]) == f"mailto:{case_team_member.email}"
     attendees = sorted(str(a) for a in event["ATTENDEE"])
-    assert attendees == sorted(
-        [f"mailto:{case_team_member.email}", f"mailto:{coordinator.email}"]
-    )
+    assert attendees == sorted([f"mailto:{case_team_member.email}", f"mailto:{coordinator.email}"])
     assert "CN" not in event["ORGANIZER"].params  # addresses, no names
     assert f"/cases/{case.reference}/#intervention-{meeting.pk}" in str(event["URL"])
 
@@ -118,9 +114,7 @@ def test_a_meeting_never_invited_sends_nothing_when_changed(sent, meeting, case_
     assert messages == [] and not MeetingInvitation.objects.exists()
 
 
-def test_a_removed_facilitator_gets_a_cancellation(
-    sent, meeting, case_team_member, coordinator
-):
+def test_a_removed_facilitator_gets_a_cancellation(sent, meeting, case_team_member, coordinator):
     sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
     meeting.facilitators.set([case_team_member])
     _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
@@ -133,10 +127,10 @@ def test_a_removed_facilitator_gets_a_cancellation(
 
 def test_removing_the_meeting_cancels_it(sent, meeting, case_team_member, coordinator):
     invitation, _ = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
-    _, messages = sent(lambda: (intervention_removed(meeting, by=case_team_member), meeting.delete()))
-    assert sorted(m.to[0] for m in messages) == sorted(
-        [case_team_member.email, coordinator.email]
+    _, messages = sent(
+        lambda: (intervention_removed(meeting, by=case_team_member), meeting.delete())
     )
+    assert sorted(m.to[0] for m in messages) == sorted([case_team_member.email, coordinator.email])
     method, event = event_of(messages[0])
     assert method == "CANCEL"
     assert str(event["UID"]) == invitation.uid and event["SEQUENCE"] == 1
@@ -173,11 +167,21 @@ def test_a_meeting_recorded_as_done_is_not_cancelled(sent, case, case_team_membe
     assert messages == []
 
 
-def test_only_planned_meetings_with_a_time_and_facilitators_with_e_mail(
-    case, case_team_member
-):
-    unplanned = add_meeting(case, facilitators=[case_team_member], status="done",
-                            date=dt.date(2026, 11, 2))
+def test_a_meeting_marked_done_before_its_start_is_cancelled(sent, case, case_team_member):
+    meeting = add_meeting(
+        case, facilitators=[case_team_member], date=dt.date(2026, 11, 27), start=dt.time(15, 0)
+    )
+    sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    meeting.status = "done"
+    meeting.save()
+    _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
+    assert [event_of(m)[0] for m in messages] == ["CANCEL"]
+
+
+def test_only_planned_meetings_with_a_time_and_facilitators_with_e_mail(case, case_team_member):
+    unplanned = add_meeting(
+        case, facilitators=[case_team_member], status="done", date=dt.date(2026, 11, 2)
+    )
     with pytest.raises(InvitationError):
         send_invitation(intervention=unplanned, by=case_team_member)
     no_time = add_meeting(case, facilitators=[case_team_member], start=None)

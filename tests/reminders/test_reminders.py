@@ -88,9 +88,7 @@ def test_due_and_overdue_follow_the_helsinki_date_across_dst(
     assert len(mail.outbox) == 1 and item_lines(mail.outbox[0]) == 5
 
 
-def test_a_follow_up_is_reminded_once_a_day_however_often_the_run_repeats(
-    case, case_team_member
-):
+def test_a_follow_up_is_reminded_once_a_day_however_often_the_run_repeats(case, case_team_member):
     add_follow_up(case, TODAY + dt.timedelta(days=1), case_team_member)
     run_daily()
     run_daily()
@@ -143,8 +141,8 @@ def test_smtp_failure_is_recorded_and_retried_with_back_off(case, case_team_memb
     log = ReminderLog.objects.get()
     assert log.status == DeliveryStatus.PENDING and log.attempts == 1
     assert log.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
-    assert dt.timedelta(seconds=59) < log.next_attempt_at - timezone.now() <= dt.timedelta(
-        seconds=60
+    assert (
+        dt.timedelta(seconds=59) < log.next_attempt_at - timezone.now() <= dt.timedelta(seconds=60)
     )
     # Not again before the back-off has passed…
     retry_pending()
@@ -181,9 +179,11 @@ def test_the_task_retries_when_sending_failed(case, case_team_member, settings):
     settings.EMAIL_BACKEND = "tests.reminders.backends.FlakyBackend"
     FlakyBackend.failures = 1
     add_follow_up(case, TODAY, case_team_member)
-    with mock.patch.object(send_daily_reminders_task, "retry", side_effect=Retry()) as retry:
-        with pytest.raises(Retry):
-            send_daily_reminders_task()
+    with (
+        mock.patch.object(send_daily_reminders_task, "retry", side_effect=Retry()) as retry,
+        pytest.raises(Retry),
+    ):
+        send_daily_reminders_task()
     assert 59 < retry.call_args.kwargs["countdown"] <= 60
 
 

@@ -29,9 +29,15 @@ def test_every_scheduled_task_exists_and_expires():
     ("last_run", "expected_next"),
     [
         # Spring forward on 29 March: 07:00 EEST is 04:00 UTC, 22 hours after the last run.
-        (dt.datetime(2026, 3, 28, 7, 0, tzinfo=HELSINKI), dt.datetime(2026, 3, 29, 4, 0, tzinfo=dt.UTC)),
+        (
+            dt.datetime(2026, 3, 28, 7, 0, tzinfo=HELSINKI),
+            dt.datetime(2026, 3, 29, 4, 0, tzinfo=dt.UTC),
+        ),
         # Fall back on 25 October: 07:00 EET is 05:00 UTC, 24 hours after the last run.
-        (dt.datetime(2026, 10, 24, 7, 0, tzinfo=HELSINKI), dt.datetime(2026, 10, 25, 5, 0, tzinfo=dt.UTC)),
+        (
+            dt.datetime(2026, 10, 24, 7, 0, tzinfo=HELSINKI),
+            dt.datetime(2026, 10, 25, 5, 0, tzinfo=dt.UTC),
+        ),
     ],
 )
 def test_daily_reminders_run_at_seven_helsinki_time_across_dst(last_run, expected_next):

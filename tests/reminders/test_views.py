@@ -86,16 +86,23 @@ def test_my_work_query_count_is_constant(
 
 
 def test_calendar_download_runs_as_a_job(
-    team_client, case, case_team_member, coordinator, django_capture_on_commit_callbacks,
-    settings, tmp_path,
+    team_client,
+    case,
+    case_team_member,
+    coordinator,
+    django_capture_on_commit_callbacks,
+    settings,
+    tmp_path,
 ):
     settings.MEDIA_ROOT = tmp_path
     mine = add_follow_up(case, TODAY + dt.timedelta(days=5), case_team_member)
     add_follow_up(case, TODAY + dt.timedelta(days=6), coordinator)  # someone else's
     add_follow_up(case, TODAY - dt.timedelta(days=1), case_team_member)  # past
-    with mock.patch.object(run_job_task, "delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = team_client.post(reverse("reminders:follow_ups_calendar"))
+    with (
+        mock.patch.object(run_job_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = team_client.post(reverse("reminders:follow_ups_calendar"))
     job = Job.objects.get()
     delay.assert_called_once_with(job.pk)
     assert response.status_code == 302 and response.url == reverse("jobs:detail", args=[job.pk])
@@ -128,9 +135,7 @@ def test_case_page_offers_an_invitation_for_planned_meetings_with_a_time(
     assert reverse("reminders:invite", args=[case.reference, no_time.pk]) not in body
 
 
-def test_sending_an_invitation_from_the_case_page(
-    team_client, case, case_team_member, coordinator
-):
+def test_sending_an_invitation_from_the_case_page(team_client, case, case_team_member, coordinator):
     meeting = add_meeting(case, facilitators=[case_team_member, coordinator])
     url = reverse("reminders:invite", args=[case.reference, meeting.pk])
     response = team_client.post(url, follow=True)
@@ -156,7 +161,9 @@ def test_invite_needs_post(team_client, case, case_team_member):
 
 
 @pytest.mark.parametrize("persona", ["outsider", "team_member", "principal", "programme_office"])
-def test_users_without_rights_get_404_when_inviting(client, request, case, case_team_member, persona):
+def test_users_without_rights_get_404_when_inviting(
+    client, request, case, case_team_member, persona
+):
     meeting = add_meeting(case, facilitators=[case_team_member])
     client.force_login(request.getfixturevalue(persona))
     url = reverse("reminders:invite", args=[case.reference, meeting.pk])
@@ -165,9 +172,7 @@ def test_users_without_rights_get_404_when_inviting(client, request, case, case_
     assert not MeetingInvitation.objects.exists()
 
 
-def test_a_meeting_of_another_case_cannot_be_sent(
-    team_client, school, case, case_team_member
-):
+def test_a_meeting_of_another_case_cannot_be_sent(team_client, school, case, case_team_member):
     other = make_sensitive_case(school=school, responsible=case_team_member)
     meeting = add_meeting(other, facilitators=[case_team_member])
     url = reverse("reminders:invite", args=[case.reference, meeting.pk])

@@ -384,9 +384,7 @@ def test_with_redis_stopped_saving_still_works_and_the_next_scan_sends(
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=11))
     jobs_maintenance_task.delay()
     wait_until(lambda: len(read_mail(mail_dir)) == 2, 60, "the reminder and the invitation")
-    wait_until(
-        lambda: Job.objects.get(pk=job.pk).status == JobStatus.DONE, 60, "the job to finish"
-    )
+    wait_until(lambda: Job.objects.get(pk=job.pk).status == JobStatus.DONE, 60, "the job to finish")
     messages = read_mail(mail_dir)
     assert sorted(m["To"] for m in messages) == [case_team_member.email] * 2
     assert ReminderLog.objects.get(follow_up=follow_up).status == DeliveryStatus.SENT
