@@ -42,6 +42,7 @@ env = environ.Env(
     TWO_FACTOR_REQUIRED=(bool, None),
     STATIC_MANIFEST=(bool, True),
     ATTACHMENT_MAX_MB=(int, 10),
+    RETENTION_YEARS=(int, 5),
     LOG_LEVEL=(str, "INFO"),
 )
 # Booleans that are neither true nor false are an error, not silently false.
@@ -99,6 +100,7 @@ INSTALLED_APPS = [
     "k0.jobs",
     "k0.reminders",
     "k0.documents",
+    "k0.privacy",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +221,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "private"  # never served by URL; downloads go through checked views
 ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_MB") * 1024 * 1024
+# Personal data of cases closed more than this many years ago is pseudonymised nightly.
+RETENTION_YEARS = env("RETENTION_YEARS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o600

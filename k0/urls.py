@@ -51,5 +51,6 @@ urlpatterns = [
     path("jobs/", include("k0.jobs.urls")),
     path("work/", include("k0.reminders.urls")),
     path("documents/", include("k0.documents.urls")),
+    path("privacy/", include("k0.privacy.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

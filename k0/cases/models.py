@@ -131,6 +131,19 @@ class ChecklistItem:
 class Case(models.Model):
     """A severe bullying case (tapaus) handled with the K-0 method."""
 
+    # Free text that may name or describe people; blanked by retention (k0.privacy).
+    personal_fields = (
+        "referral_source_detail",
+        "known_at_referral",
+        "already_tried_notes",
+        "summary",
+        "consent_exception",
+        "root_cause_notes",
+        "plan",
+        "closing_summary",
+        "aftercare_plan",
+    )
+
     reference = models.CharField(_("case reference"), max_length=20, unique=True, editable=False)
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school")
@@ -215,6 +228,8 @@ class Case(models.Model):
     opened_at = models.DateTimeField(_("opened"), default=timezone.now, db_index=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, db_index=True)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    pseudonymised_at = models.DateTimeField(_("personal data removed"), null=True, blank=True)
+    retention_policy = models.CharField(_("retention policy applied"), max_length=100, blank=True)
     closure_acknowledged_at = models.DateTimeField(
         _("closure acknowledged by the principal"), null=True, blank=True
     )
@@ -508,6 +523,8 @@ def not_in_future(value):
 class Party(models.Model):
     """A person in a case (osallinen). Central or bystander, never "bully" or "victim"."""
 
+    personal_fields = ("name", "class_name", "contact", "consent_scope", "support_needs")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role in the case"), max_length=20, choices=PartyRole.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=PartyKind.choices)
@@ -606,6 +623,8 @@ class Guardianship(models.Model):
 class PartyGroup(models.Model):
     """Bystanders recorded as a group with a head count, e.g. a whole class."""
 
+    personal_fields = ("name",)
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(_("group"), max_length=200, help_text=_("E.g. class 7B."))
     head_count = models.PositiveIntegerField(
@@ -630,6 +649,8 @@ class PartyGroup(models.Model):
 
 class Intervention(models.Model):
     """A measure or meeting (toimenpide / tapaaminen)."""
+
+    personal_fields = ("external_participants", "summary", "notes")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interventions")
     kind = models.CharField(_("kind"), max_length=20, choices=InterventionKind.choices)
@@ -689,6 +710,8 @@ class Intervention(models.Model):
 
 
 class Agreement(models.Model):
+    personal_fields = ("text",)
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="agreements")
     intervention = models.ForeignKey(
         Intervention,
@@ -717,6 +740,8 @@ class Agreement(models.Model):
 
 class FollowUp(models.Model):
     """A scheduled check that things are getting better (seuranta)."""
+
+    personal_fields = ("notes", "next_step")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
     due_date = models.DateField(_("due date"), db_index=True)
@@ -765,6 +790,8 @@ class FollowUp(models.Model):
 class CaseNote(models.Model):
     """A free journal entry in the case timeline."""
 
+    personal_fields = ("text",)
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -784,6 +811,8 @@ class CaseNote(models.Model):
 
 class PrincipalReview(models.Model):
     """A principal's acknowledgement of a closure, or a review comment on a case's progress."""
+
+    personal_fields = ("comment",)
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reviews")
     author = models.ForeignKey(
@@ -810,6 +839,8 @@ def attachment_path(instance, filename):
 
 class Attachment(models.Model):
     """Evidence such as a screenshot, stored privately (never under a public URL)."""
+
+    personal_fields = ("original_name", "description")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)

@@ -21,10 +21,8 @@ from django.db.models import (
     BooleanField,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     Sum,
 )
@@ -311,9 +309,11 @@ def collect(periods: list[Period], resolved: list[str]) -> Collected:
     def resolved_in(period: Period) -> Q:
         return _closed_in(period, "case__") & Q(case__outcome__in=resolved)
 
+    # Parties who took part in a done intervention; not correlated, so it can sit in a
+    # filtered COUNT (a correlated EXISTS in GROUP BY is refused by PostgreSQL).
     took_part = Intervention.participants.through.objects.filter(
-        party_id=OuterRef("pk"), intervention__status=InterventionStatus.DONE
-    )
+        intervention__status=InterventionStatus.DONE
+    ).values("party_id")
     parties = (
         Party.objects.filter(_any([resolved_in(p) for p in periods]))
         .order_by()
@@ -323,24 +323,36 @@ def collect(periods: list[Period], resolved: list[str]) -> Collected:
             "grade",
             **via_case,
             heard=ExpressionWrapper(Q(heard_on__isnull=False), output_field=BooleanField()),
-            took_part=Exists(took_part),
         )
-        .annotate(**_per_period(periods, resolved_in))
+        .annotate(
+            **_per_period(periods, resolved_in),
+            **{
+                f"took_part{i}": Count("pk", filter=resolved_in(p) & Q(pk__in=took_part))
+                for i, p in enumerate(periods)
+            },
+        )
     )
-    for counts, row, n in each(parties):
-        area, kind = row["school_area"], row["school_kind"]
-        if row["kind"] == PartyKind.PUPIL:
-            key = (area, kind, grade_band(row["grade"]))
-            if row["role"] == PartyRole.CENTRAL:
-                counts.add("central", key, "central:count", n)
-            elif row["role"] == PartyRole.BYSTANDER:
-                counts.add("bystanders", key, "bystanders:individual", n)
-            if row["heard"]:
-                counts.add("children_met", key, "children:count", n)
-        elif row["kind"] == PartyKind.GUARDIAN and row["heard"]:
-            counts.add("guardians_met", (area, kind, None), "guardians:count", n)
-        elif row["kind"] == PartyKind.STAFF and (row["heard"] or row["took_part"]):
-            counts.add("staff_consulted", (area, kind, None), "staff:count", n)
+    party_rows = list(parties)
+    for i, period in enumerate(periods):
+        counts = result[period]
+        for row in party_rows:
+            n = row[f"n{i}"]
+            if not n:
+                continue
+            area, kind = row["school_area"], row["school_kind"]
+            if row["kind"] == PartyKind.PUPIL:
+                key = (area, kind, grade_band(row["grade"]))
+                if row["role"] == PartyRole.CENTRAL:
+                    counts.add("central", key, "central:count", n)
+                elif row["role"] == PartyRole.BYSTANDER:
+                    counts.add("bystanders", key, "bystanders:individual", n)
+                if row["heard"]:
+                    counts.add("children_met", key, "children:count", n)
+            elif row["kind"] == PartyKind.GUARDIAN and row["heard"]:
+                counts.add("guardians_met", (area, kind, None), "guardians:count", n)
+            elif row["kind"] == PartyKind.STAFF:
+                consulted = n if row["heard"] else row[f"took_part{i}"]
+                counts.add("staff_consulted", (area, kind, None), "staff:count", consulted)
 
     groups = (
         PartyGroup.objects.filter(_any([resolved_in(p) for p in periods]))

@@ -54,8 +54,8 @@ def my_work(request):
     return render(request, template, context)
 
 
-@require_POST
 @role_required(Role.TEAM_MEMBER, Role.COORDINATOR)
+@require_POST
 def follow_ups_calendar(request):
     """Starts a job that builds the user's follow-ups as an .ics file."""
     job = start_job(kind="my_follow_ups_ics", requested_by=request.user, params={})

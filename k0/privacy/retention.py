@@ -1,0 +1,146 @@
+"""Retention: personal data of cases closed long ago leaves; categorical data stays.
+
+Each case is pseudonymised in its own transaction, so a run stopped half-way leaves every
+case either untouched or complete, and the next run simply continues (it picks the cases not
+yet pseudonymised). Names become stable pseudonyms ("Oppilas A"); free text is blanked;
+attachments and generated files are deleted; the same is done to every history row, which
+holds the same personal data. Roles, kinds, grades, phases, dates, outcomes, intervention
+kinds and assessments are kept, so the indicators do not change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from k0.cases.models import (
+    Agreement,
+    Attachment,
+    Case,
+    CaseNote,
+    FollowUp,
+    Intervention,
+    Party,
+    PartyGroup,
+    PrincipalReview,
+)
+from k0.cases.oversight import party_pseudonyms
+
+log = logging.getLogger("k0.retention")
+
+CHILD_MODELS = [Intervention, Agreement, FollowUp, CaseNote, PrincipalReview]
+
+
+def policy_name() -> str:
+    return f"closed+{settings.RETENTION_YEARS}y"
+
+
+def due_cases(now=None):
+    """Closed cases past the retention period that still hold personal data."""
+    now = now or timezone.now()
+    limit = now - timedelta(days=round(365.25 * settings.RETENTION_YEARS))
+    return Case.objects.filter(
+        closed_at__isnull=False, closed_at__lt=limit, pseudonymised_at__isnull=True
+    )
+
+
+def _scrub(model, ids: list[int], values: dict) -> None:
+    """Sets `values` on the live rows and on all their history rows."""
+    if not ids:
+        return
+    model.objects.filter(pk__in=ids).update(**values)
+    model.history.filter(id__in=ids).update(**values)
+
+
+def pseudonymise_parties(parties: list[Party], only: set[int] | None = None) -> None:
+    """Replaces the parties' names with pseudonyms and blanks their other personal data.
+
+    Pseudonyms are computed over all of the case's parties (so "Oppilas B" stays "Oppilas B"
+    however many are erased early); `only` limits which parties are changed.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        names = party_pseudonyms(parties)
+    blank = {name: "" for name in Party.personal_fields if name != "name"}
+    for party in parties:
+        if only is None or party.pk in only:
+            _scrub(Party, [party.pk], {"name": names[party.pk], **blank})
+
+
+def delete_generated_files(case: Case) -> int:
+    """Result files of jobs made from this case (summaries, meeting records)."""
+    from k0.jobs.models import Job
+
+    count = 0
+    for job in Job.objects.filter(Q(params__case_id=case.pk)):
+        job.expire()
+        count += 1
+    return count
+
+
+@transaction.atomic
+def pseudonymise_case(case_id: int, *, policy: str) -> bool:
+    """Removes the personal data of one case. Returns False if already done."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.pseudonymised_at:
+        return False
+    parties = list(case.parties.prefetch_related("pupil_links"))
+    pseudonymise_parties(parties)
+    for index, group in enumerate(case.groups.order_by("pk"), start=1):
+        with translation.override(settings.LANGUAGE_CODE):
+            _scrub(PartyGroup, [group.pk], {"name": _("Group %(n)s") % {"n": index}})
+    for model in CHILD_MODELS:
+        ids = list(model.objects.filter(case=case).values_list("pk", flat=True))
+        _scrub(model, ids, {name: "" for name in model.personal_fields})
+    for attachment in Attachment.objects.filter(case=case):
+        attachment.file.delete(save=False)
+    attachment_ids = list(Attachment.objects.filter(case=case).values_list("pk", flat=True))
+    _scrub(Attachment, attachment_ids, {"original_name": "", "description": "", "file": ""})
+    delete_generated_files(case)
+    values = {name: "" for name in Case.personal_fields}
+    _scrub(Case, [case.pk], values)
+    Case.objects.filter(pk=case.pk).update(pseudonymised_at=timezone.now(), retention_policy=policy)
+    return True
+
+
+@dataclass
+class RetentionReport:
+    dry_run: bool
+    per_school: Counter = field(default_factory=Counter)
+    done: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_school.values())
+
+
+def apply_retention(
+    *, dry_run: bool = False, now=None, batch_size: int = 50, stop_after: int | None = None
+) -> RetentionReport:
+    """Pseudonymises every due case (or, with dry_run, only counts them per school).
+
+    `stop_after` ends the run after that many cases, for tests of an interrupted run.
+    """
+    report = RetentionReport(dry_run=dry_run)
+    due = due_cases(now).select_related("school").order_by("pk")
+    for case in due:
+        report.per_school[case.school.name] += 1
+    if dry_run:
+        return report
+    policy = policy_name()
+    ids = list(due.values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        for case_id in ids[start : start + batch_size]:
+            if stop_after is not None and report.done >= stop_after:
+                return report
+            if pseudonymise_case(case_id, policy=policy):
+                report.done += 1
+    log.info("retention pseudonymised %s cases (policy %s)", report.done, policy)
+    return report

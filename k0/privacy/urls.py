@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "privacy"
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("parties/<int:pk>/", views.party_detail, name="party"),
+    path("parties/<int:pk>/export.json", views.export_json, name="export_json"),
+    path("parties/<int:pk>/export.pdf", views.export_pdf, name="export_pdf"),
+    path("parties/<int:pk>/erase/", views.erase, name="erase"),
+]

@@ -1,0 +1,115 @@
+"""Data-subject requests, for administrators only. Searches are POSTed so that a child's
+name never appears in a URL (and so not in any access or proxy log)."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from k0.cases.audit import log_access
+from k0.cases.models import AccessAction, Party
+from k0.documents.rendering import render_pdf
+
+from .models import DataSubjectRequest, RequestKind
+from .subject import erase_party, party_record
+
+
+def administrator_required(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_superuser):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class SearchForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name of the person"), min_length=3, max_length=200)
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason and legal basis"),
+        widget=forms.Textarea,
+        help_text=gettext_lazy("E.g. the data subject's request of 1.12.2026; GDPR art. 17."),
+    )
+
+
+def _audit(request, party, kind, reason=""):
+    DataSubjectRequest.objects.create(
+        kind=kind, party_id=party.pk, case=party.case, handled_by=request.user, reason=reason
+    )
+    log_access(request, party.case, AccessAction.EXPORT, role="administrator")
+
+
+@administrator_required
+def search(request):
+    form = SearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = (
+            Party.objects.filter(name__icontains=form.cleaned_data["name"])
+            .select_related("case", "case__school")
+            .order_by("case__reference")[:100]
+        )
+    return render(request, "privacy/search.html", {"form": form, "results": results})
+
+
+@administrator_required
+def party_detail(request, pk):
+    party = get_object_or_404(Party.objects.select_related("case", "case__school"), pk=pk)
+    requests = DataSubjectRequest.objects.filter(party_id=party.pk).select_related("handled_by")
+    return render(
+        request,
+        "privacy/party.html",
+        {"party": party, "erase_form": EraseForm(), "requests": requests},
+    )
+
+
+@administrator_required
+def export_json(request, pk):
+    party = get_object_or_404(Party.objects.select_related("case", "case__school"), pk=pk)
+    _audit(request, party, RequestKind.EXPORT_JSON)
+    data = json.dumps(party_record(party), ensure_ascii=False, indent=2)
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="party-{party.pk}.json"'
+    return response
+
+
+@administrator_required
+def export_pdf(request, pk):
+    party = get_object_or_404(Party.objects.select_related("case", "case__school"), pk=pk)
+    _audit(request, party, RequestKind.EXPORT_PDF)
+    pdf = render_pdf(
+        "pdf/party_record.html",
+        {"record": party_record(party), "reference": party.case.reference, "confidential": True},
+        language=request.LANGUAGE_CODE,
+        title=_("Information held about a person"),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="party-{party.pk}.pdf"'
+    return response
+
+
+@administrator_required
+def erase(request, pk):
+    party = get_object_or_404(Party.objects.select_related("case"), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = EraseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason and legal basis for the erasure."))
+        return redirect("privacy:party", party.pk)
+    erase_party(party)
+    _audit(request, party, RequestKind.ERASE, form.cleaned_data["reason"])
+    messages.success(request, _("The person's data was pseudonymised."))
+    return redirect("privacy:party", party.pk)
