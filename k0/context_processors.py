@@ -20,6 +20,8 @@ def navigation(request):
         links.append((reverse("cases:principal_overview"), _("School overview")))
     if Role.PROGRAMME_OFFICE in roles:
         links.append((reverse("indicators:dashboard"), _("Indicators")))
+    if user.is_superuser:
+        links.append((reverse("privacy:search"), _("Data-subject requests")))
     if user.is_staff:
         links.append((reverse("admin:index"), _("Administration")))
     current = request.path

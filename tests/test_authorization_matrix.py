@@ -139,6 +139,12 @@ for _kind in (
     EXPECTED[f"cases:{_kind}_add"] = CASE_PAGE
     EXPECTED[f"cases:{_kind}_edit"] = CASE_PAGE
     EXPECTED[f"cases:{_kind}_remove"] = CASE_ACTION
+ADMIN_ONLY = rule({"administrator"}, denied=(403,))
+EXPECTED["privacy:search"] = ADMIN_ONLY
+EXPECTED["privacy:party"] = ADMIN_ONLY
+EXPECTED["privacy:export_json"] = rule({"administrator"}, post=(200,), denied=(403,))
+EXPECTED["privacy:export_pdf"] = rule({"administrator"}, post=(200,), denied=(403,))
+EXPECTED["privacy:erase"] = rule({"administrator"}, get=POST_ONLY, post=(302,), denied=(403,))
 EXPECTED["cases:attachment_add"] = CASE_PAGE
 EXPECTED["cases:attachment_download"] = rule(CASE_WORKERS, post=(200,))
 EXPECTED["cases:attachment_remove"] = CASE_ACTION
@@ -224,6 +230,8 @@ def fill(name, converters, world):
         elif key == "pk" and name.startswith("cases:"):
             kind = name.split(":")[1].rsplit("_", 1)[0]
             kwargs[key] = world["objects"][kind].pk
+        elif key == "pk" and name.startswith("privacy:"):
+            kwargs[key] = world["objects"]["parties"].pk
         elif key == "uidb64":
             kwargs[key] = "MQ"
         elif key == "token":

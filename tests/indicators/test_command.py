@@ -5,26 +5,35 @@ import json
 
 import pytest
 from django.core.management import call_command, get_commands, load_command_class
+from django.db import connections
 from openpyxl import load_workbook
 
 from k0.indicators.checks import indicator_settings
 
 
-def run(argv, capsys):
+@pytest.fixture
+def run(capsys, monkeypatch):
     """Runs the command as from a shell: returns (exit code, stdout, stderr)."""
-    command = load_command_class(get_commands()["export_indicators"], "export_indicators")
-    code = 0
-    try:
-        command.run_from_argv(["manage.py", "export_indicators", *argv])
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    # run_from_argv closes the database connections when done, which would end the test's
+    # transaction on PostgreSQL.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+    def run(argv):
+        command = load_command_class(get_commands()["export_indicators"], "export_indicators")
+        code = 0
+        try:
+            command.run_from_argv(["manage.py", "export_indicators", *argv])
+        except SystemExit as exit_:
+            code = exit_.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
-def test_json_to_standard_output(city, capsys):
+def test_json_to_standard_output(city, run):
     code, out, err = run(
-        ["--from", "2025-08-01", "--to", "2026-07-31", "--by", "area", "--format", "json"], capsys
+        ["--from", "2025-08-01", "--to", "2026-07-31", "--by", "area", "--format", "json"]
     )
 
     assert code == 0 and err == ""
@@ -33,7 +42,7 @@ def test_json_to_standard_output(city, capsys):
     assert document["breakdown"] == "area"
 
 
-def test_csv_and_xlsx_to_a_file(city, tmp_path, capsys):
+def test_csv_and_xlsx_to_a_file(city, tmp_path, run):
     csv_file, xlsx_file = tmp_path / "out.csv", tmp_path / "out.xlsx"
 
     run(
@@ -47,7 +56,6 @@ def test_csv_and_xlsx_to_a_file(city, tmp_path, capsys):
             "--output",
             str(csv_file),
         ],
-        capsys,
     )
     code, out, err = run(
         [
@@ -60,7 +68,6 @@ def test_csv_and_xlsx_to_a_file(city, tmp_path, capsys):
             "--output",
             str(xlsx_file),
         ],
-        capsys,
     )
 
     assert code == 0 and out == ""
@@ -70,8 +77,8 @@ def test_csv_and_xlsx_to_a_file(city, tmp_path, capsys):
     assert rows[1][2] == "2026"  # the calendar year, recognised as such
 
 
-def test_free_range_is_exported_with_a_warning(city, capsys):
-    code, out, err = run(["--from", "2026-01-01", "--to", "2026-03-31", "--format", "json"], capsys)
+def test_free_range_is_exported_with_a_warning(city, run):
+    code, out, err = run(["--from", "2026-01-01", "--to", "2026-03-31", "--format", "json"])
 
     assert code == 0
     assert json.loads(out)["period"]["kind"] == "range"
@@ -92,28 +99,27 @@ def test_free_range_is_exported_with_a_warning(city, capsys):
         (["--from", "2026-01-01", "--to", "2026-12-31"], "--format"),
     ],
 )
-def test_bad_arguments_go_to_stderr_with_a_non_zero_exit(db, capsys, argv, message):
-    code, out, err = run(argv, capsys)
+def test_bad_arguments_go_to_stderr_with_a_non_zero_exit(db, run, argv, message):
+    code, out, err = run(argv)
 
     assert code != 0
     assert out == ""
     assert message in err
 
 
-def test_unwritable_output_is_a_clear_error(city, tmp_path, capsys):
+def test_unwritable_output_is_a_clear_error(city, tmp_path, run):
     target = tmp_path / "missing" / "out.csv"
 
     code, _out, err = run(
         ["--from", "2026-01-01", "--to", "2026-12-31", "--format", "csv", "--output", str(target)],
-        capsys,
     )
 
     assert code == 1
     assert "cannot write" in err
 
 
-def test_help_describes_every_option(capsys):
-    code, out, _err = run(["--help"], capsys)
+def test_help_describes_every_option(run):
+    code, out, _err = run(["--help"])
 
     assert code == 0
     for option in ("--from", "--to", "--by", "--format", "--output"):
