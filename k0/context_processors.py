@@ -13,6 +13,7 @@ def navigation(request):
     roles = roles_of(user)
     links = []
     if Role.TEAM_MEMBER in roles or Role.COORDINATOR in roles:
+        links.append((reverse("reminders:my_work"), _("My work")))
         links.append((reverse("cases:list"), _("Cases")))
     if Role.COORDINATOR in roles:
         links.append((reverse("cases:coordinator_home"), _("My schools")))

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "k0.reminders",
     "k0.documents",
     "k0.privacy",
+    "k0.bench",
 ]
 
 MIDDLEWARE = [
@@ -312,6 +313,9 @@ else:
         # the work is in the database and a periodic scan finds it.
         "socket_connect_timeout": 5,
     }
+# One queue per K-0 instance: instances (or test runs) sharing a Redis database must not take
+# each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -139,6 +139,21 @@ for _kind in (
     EXPECTED[f"cases:{_kind}_add"] = CASE_PAGE
     EXPECTED[f"cases:{_kind}_edit"] = CASE_PAGE
     EXPECTED[f"cases:{_kind}_remove"] = CASE_ACTION
+TEAM_AND_COORDINATORS = {
+    "school_member",
+    "case_team",
+    "outsider",
+    "assigned_coordinator",
+    "unassigned_coordinator",
+}
+EXPECTED["reminders:my_work"] = rule(TEAM_AND_COORDINATORS, denied=(403,))
+EXPECTED["reminders:follow_ups_calendar"] = rule(
+    TEAM_AND_COORDINATORS, get=POST_ONLY, post=(302,), denied=(403,)
+)
+EXPECTED["reminders:invite"] = CASE_ACTION
+EXPECTED["jobs:list"] = rule(ALL_USERS, post=(200,))
+EXPECTED["jobs:detail"] = rule({"case_team"}, post=(200,))
+EXPECTED["jobs:download"] = rule({"case_team"}, post=(200,))
 ADMIN_ONLY = rule({"administrator"}, denied=(403,))
 EXPECTED["privacy:search"] = ADMIN_ONLY
 EXPECTED["privacy:party"] = ADMIN_ONLY
@@ -219,7 +234,12 @@ def world(db, school, other_school, settings, tmp_path):
             uploaded_by=people["case_team"],
         ),
     }
-    return {"people": people, "case": case, "objects": objects}
+    from k0.jobs.models import Job
+    from k0.jobs.services import run_job
+
+    job = Job.objects.create(kind="my_follow_ups_ics", requested_by=people["case_team"])
+    run_job(job.pk)
+    return {"people": people, "case": case, "objects": objects, "job": job}
 
 
 def fill(name, converters, world):
@@ -230,6 +250,10 @@ def fill(name, converters, world):
         elif key == "pk" and name.startswith("cases:"):
             kind = name.split(":")[1].rsplit("_", 1)[0]
             kwargs[key] = world["objects"][kind].pk
+        elif key == "pk" and name == "reminders:invite":
+            kwargs[key] = world["objects"]["interventions"].pk
+        elif key == "pk" and name.startswith("jobs:"):
+            kwargs[key] = world["job"].pk
         elif key == "pk" and name.startswith("privacy:"):
             kwargs[key] = world["objects"]["parties"].pk
         elif key == "uidb64":

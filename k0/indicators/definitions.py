@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from k0.cases.choices import Outcome
@@ -95,10 +96,17 @@ _CLOSED = _(
     "A case that was reopened and closed again counts once, by its latest closing."
 )
 _RESOLVED = _(
-    "Counted among the cases closed in the period (latest closing, date in Helsinki) with a "
-    "resolved outcome (setting K0_RESOLVED_OUTCOMES, by default: resolved, improved). "
-    "Each party record is one person."
+    "Counted in the cases closed in the period (latest closing, date in Helsinki) with an "
+    "outcome counted as resolved: by default resolved or improved (setting "
+    "K0_RESOLVED_OUTCOMES). Each party record is one person; a person in two such cases "
+    "counts in each."
 )
+
+
+def _in_resolved(rule: Promise) -> Promise:
+    """A party indicator's rule, preceded by the population it counts in."""
+    return format_lazy("{} {}", _RESOLVED, rule)
+
 
 INDICATORS = [
     Indicator(
@@ -185,9 +193,11 @@ INDICATORS = [
         _("Central parties in resolved cases"),
         "Keskeiset osalliset ratkaistuissa tapauksissa",
         "persons",
-        _(
-            "Pupils recorded as central parties. "
-            "Guardians and staff are counted in their own indicators."
+        _in_resolved(
+            _(
+                "Pupils recorded as central parties. "
+                "Guardians and staff are counted in their own indicators."
+            )
         ),
         grade_bands=True,
     ),
@@ -196,10 +206,12 @@ INDICATORS = [
         _("Bystander parties in resolved cases"),
         "Sivulliset ratkaistuissa tapauksissa",
         "persons",
-        _(
-            "Pupils recorded individually as bystanders, plus the head counts of bystander "
-            "groups. A pupil recorded both alone and within a group counts twice: the two "
-            "cannot be told apart in the records."
+        _in_resolved(
+            _(
+                "Pupils recorded individually as bystanders, plus the head counts of bystander "
+                "groups. A pupil recorded both alone and within a group counts twice: the two "
+                "cannot be told apart in the records."
+            )
         ),
         grade_bands=True,
     ),
@@ -208,7 +220,7 @@ INDICATORS = [
         _("Children met"),
         "Tavatut lapset",
         "persons",
-        _("Pupil parties (central or bystander) with a date heard recorded."),
+        _in_resolved(_("Pupil parties (central or bystander) with a date heard recorded.")),
         grade_bands=True,
     ),
     Indicator(
@@ -216,16 +228,18 @@ INDICATORS = [
         _("Guardians met"),
         "Tavatut huoltajat",
         "persons",
-        _("Guardian parties with a date heard recorded."),
+        _in_resolved(_("Guardian parties with a date heard recorded.")),
     ),
     Indicator(
         "staff_consulted",
         _("Staff consulted"),
         "Konsultoitu henkilökunta",
         "persons",
-        _(
-            "School staff parties with a date heard recorded, or listed as participants of at "
-            "least one intervention marked done."
+        _in_resolved(
+            _(
+                "School staff parties with a date heard recorded, or listed as participants of at "
+                "least one intervention marked done."
+            )
         ),
     ),
     Indicator(

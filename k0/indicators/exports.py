@@ -202,6 +202,9 @@ def as_json(published: Report) -> dict:
                 "name": i.names(),
                 "unit": i.unit,
                 "rule": str(i.rule),
+                "breakdowns": [
+                    b for b in d.BREAKDOWNS if b != d.BREAKDOWN_GRADE_BAND or i.grade_bands
+                ],
             }
             for i in d.INDICATORS
         ],

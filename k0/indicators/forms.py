@@ -8,6 +8,8 @@ the current year, so a bad or made-up value is a form error, never a 500.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.db.models import Min
 from django.utils import timezone
@@ -17,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from k0.cases.models import Case
 
 from .definitions import BREAKDOWNS
-from .periods import Period, calendar_year, school_year, school_year_of
+from .periods import Period, periods_between, school_year_of
 
 PERIOD_KINDS = {
     "school_year": _("School years (1 Aug – 31 Jul)"),
@@ -27,25 +29,20 @@ PERIOD_KINDS = {
 MAX_TREND_PERIODS = 12
 
 
-def first_year() -> int:
-    """The first school year start with any referral (this year when there is none)."""
+def first_referral() -> dt.date:
+    """The earliest referral date (today when there is none, or when it lies ahead)."""
+    today = timezone.localdate()
     first = Case.objects.aggregate(first=Min("referred_on"))["first"]
-    today = timezone.localdate()
-    return school_year_of(first or today).start.year
+    return min(first or today, today)
 
 
-def available_periods(first: int | None = None) -> list[Period]:
-    """Fixed periods from the first referral to today, latest first."""
-    first = first_year() if first is None else first
+def available_periods(first: dt.date | None = None) -> list[Period]:
+    """Calendar and school years from the first referral to today, latest first."""
+    first = first or first_referral()
     today = timezone.localdate()
-    current = school_year_of(today).start.year
-    periods = []
-    for year in range(max(current, today.year), first - 1, -1):
-        if year <= current:
-            periods.append(school_year(year))
-        if year <= today.year:
-            periods.append(calendar_year(year))
-    return periods
+    periods = periods_between(first, today, "school_year")
+    periods += periods_between(first, today, "calendar_year")
+    return sorted(periods, key=lambda p: p.start, reverse=True)
 
 
 def period_code(period: Period) -> str:
@@ -66,7 +63,7 @@ class SelectionForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"))
     by = forms.ChoiceField(label=_("Breakdown"), required=False)
 
-    def __init__(self, data=None, *, first: int | None = None, **kwargs):
+    def __init__(self, data=None, *, first: dt.date | None = None, **kwargs):
         super().__init__(data, **kwargs)
         self.periods = {period_code(p): p for p in available_periods(first)}
         self.fields["period"].choices = [
@@ -100,12 +97,7 @@ def selection_form(query, **kwargs) -> SelectionForm:
 class TrendForm(forms.Form):
     kind = forms.ChoiceField(label=_("Periods"), choices=list(PERIOD_KINDS.items()))
 
-    def periods(self, first: int | None = None) -> list[Period]:
-        first = first_year() if first is None else first
-        today = timezone.localdate()
-        if self.cleaned_data["kind"] == "school_year":
-            last = school_year_of(today).start.year
-            periods = [school_year(y) for y in range(first, last + 1)]
-        else:
-            periods = [calendar_year(y) for y in range(first, today.year + 1)]
+    def periods(self, first: dt.date | None = None) -> list[Period]:
+        first = first or first_referral()
+        periods = periods_between(first, timezone.localdate(), self.cleaned_data["kind"])
         return periods[-MAX_TREND_PERIODS:]

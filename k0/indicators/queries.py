@@ -28,7 +28,6 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from k0.cases.choices import (
     AgreementsAssessment,
@@ -55,22 +54,19 @@ NOT_ASSESSED = "not_assessed"
 
 
 @dataclass(frozen=True)
-class Column:
-    code: str
-    label: object  # a lazy translation or a model choice label
-
-
-@dataclass(frozen=True)
 class Block:
-    """Columns that split the same population, so they add up to the row total."""
+    """Column codes that split the same population, so they add up to the row total."""
 
     code: str
-    columns: tuple[Column, ...]
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Family:
-    """One population's tables: its blocks, and whether it can be split by grade band."""
+    """One population's tables: its blocks, and whether it can be split by grade band.
+
+    Labels live in the table layout (`report`); here only the codes that are counted.
+    """
 
     code: str
     blocks: tuple[Block, ...]
@@ -78,73 +74,48 @@ class Family:
 
     @property
     def columns(self) -> list[str]:
-        return [f"{block.code}:{column.code}" for block in self.blocks for column in block.columns]
+        return [f"{block.code}:{column}" for block in self.blocks for column in block.columns]
 
 
-def _block(code, choices, extra=()) -> Block:
-    return Block(code, tuple(Column(v, label) for v, label in [*choices, *extra]))
+def _block(code: str, values, extra=()) -> Block:
+    return Block(code, (*values, *extra))
 
 
-def _flag(code) -> Block:
-    # "with" and "without" a feature: both are needed so the block adds up to the cases, and
-    # a reader can compute the "without" count from a published total anyway.
-    return Block(code, (Column("with", _("With")), Column("without", _("Without"))))
+# "with" and "without" a feature: both are needed so the block adds up to the cases (a
+# reader can compute the "without" count from a published total anyway).
+_FLAG = ("with", "without")
 
-
-def _families() -> dict[str, Family]:
-    not_assessed = [(NOT_ASSESSED, _("Not assessed"))]
-    return {
-        f.code: f
-        for f in [
-            Family(
-                "referred",
-                (
-                    _block("source", ReferralSource.choices),
-                    _flag("police"),
-                    *(_flag(f"form_{form}") for form in BullyingForm.values),
-                ),
+FAMILIES = {
+    family.code: family
+    for family in [
+        Family(
+            "referred",
+            (
+                _block("source", ReferralSource.values),
+                _block("police", _FLAG),
+                *(_block(f"form_{form}", _FLAG) for form in BullyingForm.values),
             ),
-            Family("open", (Block("open", (Column("count", _("Open")),)),)),
-            Family("closed", (_block("outcome", Outcome.choices),)),
-            Family("interventions", (_block("kind", InterventionKind.choices),)),
-            Family(
-                "follow_ups",
-                (
-                    _block("bullying", BullyingAssessment.choices, not_assessed),
-                    _block("situation", SituationAssessment.choices, not_assessed),
-                    _block("agreements", AgreementsAssessment.choices, not_assessed),
-                ),
+        ),
+        Family("open", (_block("open", ["count"]),)),
+        Family("closed", (_block("outcome", Outcome.values),)),
+        Family("interventions", (_block("kind", InterventionKind.values),)),
+        Family(
+            "follow_ups",
+            (
+                _block("bullying", BullyingAssessment.values, [NOT_ASSESSED]),
+                _block("situation", SituationAssessment.values, [NOT_ASSESSED]),
+                _block("agreements", AgreementsAssessment.values, [NOT_ASSESSED]),
             ),
-            Family(
-                "central",
-                (Block("central", (Column("count", _("Central parties")),)),),
-                grade_bands=True,
-            ),
-            Family(
-                "bystanders",
-                (
-                    Block(
-                        "bystanders",
-                        (
-                            Column("individual", _("Recorded individually")),
-                            Column("in_groups", _("In bystander groups")),
-                        ),
-                    ),
-                ),
-                grade_bands=True,
-            ),
-            Family(
-                "children_met",
-                (Block("children", (Column("count", _("Children met")),)),),
-                grade_bands=True,
-            ),
-            Family("guardians_met", (Block("guardians", (Column("count", _("Guardians met")),)),)),
-            Family("staff_consulted", (Block("staff", (Column("count", _("Staff consulted")),)),)),
-        ]
-    }
-
-
-FAMILIES = _families()
+        ),
+        Family("central", (_block("central", ["count"]),), grade_bands=True),
+        Family(
+            "bystanders", (_block("bystanders", ["individual", "in_groups"]),), grade_bands=True
+        ),
+        Family("children_met", (_block("children", ["count"]),), grade_bands=True),
+        Family("guardians_met", (_block("guardians", ["count"]),)),
+        Family("staff_consulted", (_block("staff", ["count"]),)),
+    ]
+}
 
 
 @dataclass

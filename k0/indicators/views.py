@@ -12,9 +12,10 @@ import logging
 
 from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
@@ -23,8 +24,8 @@ from schools.roles import role_required
 
 from . import charts
 from . import definitions as d
-from .exports import FORMATS, as_json, build_export
-from .forms import TrendForm, first_year, selection_form
+from .exports import as_json, build_export
+from .forms import TrendForm, first_referral, selection_form
 from .models import ApiToken, ApiTokenUse
 from .report import Report, report, reports
 
@@ -33,12 +34,11 @@ logger = logging.getLogger(__name__)
 programme_office_only = role_required(Role.PROGRAMME_OFFICE)
 
 
-def _context(request, form, **extra) -> dict:
+def _context(form, **extra) -> dict:
+    """What every indicator page shows: the selection and the note on hidden numbers."""
     return {
         "form": form,
         "note": d.note_in(get_language()),
-        "marker": d.MARKER,
-        "threshold": d.threshold(),
         "resolved_labels": d.resolved_labels(),
         **extra,
     }
@@ -46,7 +46,7 @@ def _context(request, form, **extra) -> dict:
 
 def _selected(request):
     """The bound selection form and, when it is valid, the report it asks for."""
-    form = selection_form(request.GET, first=first_year())
+    form = selection_form(request.GET, first=first_referral())
     if not form.is_valid():
         return form, None
     period, breakdown = form.selection
@@ -55,34 +55,33 @@ def _selected(request):
 
 def _page(request, template: str, **extra):
     form, published = _selected(request)
-    context = _context(request, form, report=published, **extra)
+    context = _context(form, report=published, **extra)
     if published is not None:
         context["query"] = form.query_string()
         context["breakdown_label"] = d.BREAKDOWNS.get(published.breakdown, "")
-    return render(request, template, context, status=200 if published else 400)
+    return render(request, template, context, status=400 if published is None else 200)
 
 
-@require_GET
 @programme_office_only
+@require_GET
 def dashboard(request):
     return _page(request, "indicators/dashboard.html", section="dashboard")
 
 
-@require_GET
 @programme_office_only
+@require_GET
 def tables(request):
     return _page(request, "indicators/tables.html", section="tables")
 
 
-@require_GET
 @programme_office_only
+@require_GET
 def trend(request):
     form = TrendForm(request.GET or {"kind": "school_year"})
     trend_reports: list[Report] = []
     if form.is_valid():
         trend_reports = reports(form.periods())
     context = _context(
-        request,
         form,
         section="trend",
         reports=trend_reports,
@@ -111,31 +110,40 @@ _SVG_POLICY = csp_replace(
 )
 
 
-@require_GET
+def _trend_chart(request) -> bytes | None:
+    form = TrendForm(request.GET or {"kind": "school_year"})
+    return charts.trend_chart(reports(form.periods())) if form.is_valid() else None
+
+
+def _report_chart(render_chart):
+    def render(request) -> bytes | None:
+        _form, published = _selected(request)
+        return None if published is None else render_chart(published)
+
+    return render
+
+
+CHARTS = {
+    "parties": _report_chart(charts.parties_chart),
+    "outcomes": _report_chart(charts.outcomes_chart),
+    "trend": _trend_chart,
+}
+
+
 @programme_office_only
+@require_GET
 @_SVG_POLICY
 def chart(request, name: str):
-    if name == "trend":
-        form = TrendForm(request.GET)
-        if not form.is_valid():
-            return HttpResponse(status=400)
-        svg = charts.trend_chart(reports(form.periods()))
-    elif name in ("parties", "outcomes"):
-        form, published = _selected(request)
-        if published is None:
-            return HttpResponse(status=400)
-        svg = (charts.parties_chart if name == "parties" else charts.outcomes_chart)(published)
-    else:
-        raise Http404
+    svg = CHARTS[name](request)
+    if svg is None:
+        return HttpResponse(status=400)
     return HttpResponse(svg, content_type="image/svg+xml")
 
 
-@require_GET
 @programme_office_only
+@require_GET
 def export(request, fmt: str):
-    if fmt not in FORMATS:
-        raise Http404
-    form = selection_form(request.GET, first=first_year())
+    form = selection_form(request.GET, first=first_referral())
     if not form.is_valid():
         return _page(request, "indicators/tables.html", section="tables")
     content, content_type, filename = build_export(*form.selection, fmt)
@@ -171,11 +179,13 @@ def api_indicators(request):
     if token is None:
         logger.warning("indicator API: %s token refused", "missing" if not raw else "unknown")
         return _unauthorised("invalid_token" if raw else None)
-    query = request.GET.urlencode()[:300]
+    # Only the known parameters: anything else (a token pasted into the URL by mistake, say)
+    # must not end up in the log.
+    query = urlencode([(k, request.GET[k][:100]) for k in ("period", "by") if k in request.GET])
     if not token.is_usable:
         ApiTokenUse.objects.create(token=token, query=query, status=401)
         return _unauthorised("invalid_token")
-    form = selection_form(request.GET, first=first_year())
+    form = selection_form(request.GET, first=first_referral())
     if not form.is_valid():
         ApiTokenUse.objects.create(token=token, query=query, status=400)
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)

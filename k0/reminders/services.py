@@ -70,7 +70,7 @@ def record_due_reminders(*, today: dt.date) -> int:
     ):
         by_user[user_id].append((pk, case_id, due))
     rows = []
-    for user in User.objects.filter(pk__in=by_user):
+    for user in User.objects.filter(pk__in=list(by_user)):
         # Someone who has left the case team (or the school) gets no reminder about it.
         visible = set(
             Case.objects.visible_to(user)
@@ -239,7 +239,8 @@ def send_weekly_digests(*, today: dt.date) -> Summary:
         week_start__lt=week_start(today), status=DeliveryStatus.PENDING
     ).update(status=DeliveryStatus.SKIPPED)
     for user in digest_recipients():
-        _count(summary, deliver_digest(recipient=user, today=today), "digests")
+        if Case.objects.visible_to(user).exclude(phase=Phase.CLOSED).exists():
+            _count(summary, deliver_digest(recipient=user, today=today), "digests")
     return summary
 
 

@@ -194,3 +194,11 @@ def test_use_log_is_read_only_in_the_admin(client, administrator, token):
     delete = reverse("admin:indicators_apitokenuse_delete", args=[use.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert ApiTokenUse.objects.exists()
+
+
+def test_log_keeps_only_the_known_parameters(client, token):
+    _token, raw = token
+
+    client.get(URL, {**QUERY, "token": raw, "note": "x"}, **bearer(raw))
+
+    assert ApiTokenUse.objects.get().query == "period=school_year%3A2025&by=area"

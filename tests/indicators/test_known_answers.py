@@ -2,8 +2,11 @@
 
 import pytest
 
+from k0.indicators.definitions import BY_CODE
+from k0.indicators.linked import determined_vars, family_equations
 from k0.indicators.periods import calendar_year, school_year
-from k0.indicators.report import report
+from k0.indicators.queries import FAMILIES, collect
+from k0.indicators.report import _publish, report
 
 from .conftest import EXPECTED_BY_AREA, EXPECTED_BY_BAND, EXPECTED_CITY
 
@@ -18,11 +21,12 @@ def city_values(result):
     return values
 
 
-def breakdown_values(result, indicator, category=None):
+def breakdown_values(result, indicator, category=None, *, key="label"):
+    """{row label (or code): number} of the column of `indicator` and `category`."""
     for table in result.tables:
         for j, column in enumerate(table.columns):
             if (column.indicator, column.category) == (indicator, category):
-                return {str(row.group.label): row.values[j].number for row in table.rows}
+                return {str(getattr(row.group, key)): row.values[j].number for row in table.rows}
     raise KeyError(indicator)
 
 
@@ -46,22 +50,10 @@ def test_area_breakdown_matches_the_hand_count(city, key):
 
 @pytest.mark.parametrize("key", list(EXPECTED_BY_BAND))
 def test_grade_band_breakdown_matches_the_hand_count(city, key):
-    result = report(school_year(2025), "grade_band")
-    by_band = {
-        row.group.code: value
-        for row, value in zip(
-            result.table("parties").rows,
-            [r.values for r in result.table("parties").rows],
-            strict=True,
-        )
-    }
-    column = next(
-        j for j, c in enumerate(result.table("parties").columns) if (c.indicator, c.category) == key
-    )
-    got = {code: values[column].number for code, values in by_band.items()}
+    by_band = breakdown_values(report(school_year(2025), "grade_band"), *key, key="code")
 
     for band, expected in EXPECTED_BY_BAND[key].items():
-        assert got[band] == expected, band
+        assert by_band[band] == expected, band
 
 
 def test_school_kind_rows_add_up_to_the_city(city):
@@ -139,3 +131,34 @@ def test_a_year_without_cases_is_all_zeros(city):
                 assert value.number is None and not value.suppressed
             else:
                 assert value.number == 0
+
+
+@pytest.mark.parametrize("threshold", [3, 5, 10])
+def test_no_hidden_number_of_the_published_families_can_be_solved(city, settings, threshold):
+    # The same audit as the property tests in test_linked, on the families built from the
+    # database: whichever breakdown a reader combines, nothing hidden can be worked out.
+    period = school_year(2025)
+    collected = collect([period], ["resolved", "improved"])
+    for code in FAMILIES:
+        published = _publish(code, collected.periods[period], collected.areas, threshold)
+        result = published.suppressed
+        rows = [[*result.city, result.city_total]]
+        for cells, totals in zip(result.breakdowns, result.breakdown_totals, strict=True):
+            rows += [[*row, total] for row, total in zip(cells, totals, strict=True)]
+        hidden = {(i, j) for i, row in enumerate(rows) for j, v in enumerate(row) if v is None}
+        blocks = [len(block.columns) for block in FAMILIES[code].blocks]
+        sizes = [len(cells) for cells in result.breakdowns]
+        equations = family_equations(len(rows), blocks, sizes)
+
+        assert determined_vars(equations, hidden) == [], code
+
+
+def test_definitions_cover_every_published_column_and_agree_on_grade_bands(city):
+    result = report(school_year(2025))
+    for table in result.tables:
+        for column in table.columns:
+            indicator = BY_CODE[column.indicator]
+            family = FAMILIES[column.family]
+            assert indicator.grade_bands == family.grade_bands, column.indicator
+    published = {c.indicator for t in result.tables for c in t.columns}
+    assert published == set(BY_CODE)

@@ -16,12 +16,12 @@ PAGES = [
     reverse("indicators:dashboard"),
     reverse("indicators:tables"),
     reverse("indicators:trend"),
-    reverse("indicators:chart", args=["parties"]) + f"?{YEAR}",
-    reverse("indicators:chart", args=["outcomes"]) + f"?{YEAR}",
-    reverse("indicators:chart", args=["trend"]) + "?kind=school_year",
-    reverse("indicators:export", args=["csv"]) + f"?{YEAR}",
-    reverse("indicators:export", args=["xlsx"]) + f"?{YEAR}",
-    reverse("indicators:export", args=["json"]) + f"?{YEAR}",
+    reverse("indicators:chart_parties") + f"?{YEAR}",
+    reverse("indicators:chart_outcomes") + f"?{YEAR}",
+    reverse("indicators:chart_trend") + "?kind=school_year",
+    reverse("indicators:export_csv") + f"?{YEAR}",
+    reverse("indicators:export_xlsx") + f"?{YEAR}",
+    reverse("indicators:export_json") + f"?{YEAR}",
 ]
 
 
@@ -134,17 +134,28 @@ def test_free_date_range_is_refused_with_the_reason(office, city):
     assert "cannot be subtracted" in str(reason)
 
 
-@pytest.mark.parametrize("url_name", ["chart", "export"])
-def test_bad_selection_of_a_chart_or_download_is_refused(office, city, url_name):
-    arg = "parties" if url_name == "chart" else "csv"
-    response = office.get(reverse(f"indicators:{url_name}", args=[arg]) + "?period=range:1")
+@pytest.mark.parametrize("name", ["chart_parties", "export_csv"])
+def test_bad_selection_of_a_chart_or_download_is_refused(office, city, name):
+    response = office.get(reverse(f"indicators:{name}") + "?period=range:1")
 
     assert response.status_code == 400
 
 
 def test_unknown_chart_or_format_is_not_found(office, city):
-    assert office.get(reverse("indicators:chart", args=["names"])).status_code == 404
-    assert office.get(reverse("indicators:export", args=["pdf"]) + f"?{YEAR}").status_code == 404
+    assert office.get("/indicators/chart/names.svg").status_code == 404
+    assert office.get(f"/indicators/export/pdf/?{YEAR}").status_code == 404
+
+
+def test_refused_users_learn_nothing_from_the_method_either(client, team_member):
+    client.force_login(team_member)
+
+    assert client.post(reverse("indicators:dashboard")).status_code == 403
+    assert client.post(reverse("indicators:export_csv")).status_code == 403
+
+
+def test_chart_and_download_without_parameters_show_the_current_school_year(office, city):
+    for name in ("chart_parties", "chart_outcomes", "chart_trend", "export_json"):
+        assert office.get(reverse(f"indicators:{name}")).status_code == 200, name
 
 
 # --- what the pages show ------------------------------------------------------------------
@@ -222,7 +233,7 @@ def test_no_name_note_or_case_reference_appears_anywhere(office, city, settings)
 
 
 def test_chart_is_an_svg_image_without_script(office, city):
-    response = office.get(reverse("indicators:chart", args=["parties"]) + f"?{YEAR}&by=area")
+    response = office.get(reverse("indicators:chart_parties") + f"?{YEAR}&by=area")
     svg = body(response)
 
     assert response["Content-Type"] == "image/svg+xml"
@@ -261,7 +272,7 @@ def test_trend_lists_each_year_with_the_headline_figures(office, city, settings)
 
 def test_trend_refuses_an_unknown_kind(office, city):
     assert office.get(reverse("indicators:trend") + "?kind=week").status_code == 400
-    assert office.get(reverse("indicators:chart", args=["trend"]) + "?kind=x").status_code == 400
+    assert office.get(reverse("indicators:chart_trend") + "?kind=x").status_code == 400
 
 
 def test_navigation_links_to_the_indicators(office, city):
@@ -319,7 +330,7 @@ def test_pages_run_a_fixed_number_of_queries(
             response = office.get(reverse(f"indicators:{name}") + f"?{YEAR}&by={by}")
         assert response.status_code == 200
     with django_assert_max_num_queries(MAX_QUERIES):
-        office.get(reverse("indicators:export", args=["xlsx"]) + f"?{YEAR}&by={by}")
+        office.get(reverse("indicators:export_xlsx") + f"?{YEAR}&by={by}")
 
 
 @pytest.mark.parametrize("extra_cases", [0, 50])
@@ -332,3 +343,13 @@ def test_trend_over_many_years_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(MAX_QUERIES):
         response = office.get(reverse("indicators:trend") + "?kind=calendar_year")
     assert len(response.context["rows"]) == 12
+
+
+def test_a_new_system_without_cases_or_areas_shows_zeros(office):
+    for by in ("", "area", "school_kind"):
+        response = office.get(reverse("indicators:tables") + f"?by={by}")
+
+        assert response.status_code == 200
+        referred = response.context["report"].table("referred")
+        assert referred.total.values[-1].number == 0
+        assert all(row.values[-1].number == 0 for row in referred.rows)

@@ -278,3 +278,24 @@ def test_job_list_shows_own_jobs(client, team_member, handler):
 def test_registering_two_handlers_for_one_kind_is_an_error(handler):
     with pytest.raises(ValueError):
         registry.job_handler("test_kind")(lambda job: ("a", "b", b""))
+
+
+def test_maintenance_task_requeues_lost_jobs_and_deletes_expired_results(
+    team_member, handler, django_capture_on_commit_callbacks
+):
+    from k0.jobs.tasks import jobs_maintenance_task
+
+    done = Job.objects.create(kind="test_kind", requested_by=team_member)
+    run_job(done.pk)
+    Job.objects.filter(pk=done.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    lost = Job.objects.create(
+        kind="test_kind",
+        requested_by=team_member,
+        created_at=timezone.now() - dt.timedelta(minutes=30),
+    )
+    with (
+        mock.patch.object(run_job_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert jobs_maintenance_task() == {"requeued": 1, "expired": 1}
+    delay.assert_called_once_with(lost.pk)

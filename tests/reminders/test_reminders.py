@@ -300,3 +300,21 @@ def test_command_has_help():
         timeout=120,
     )
     assert result.returncode == 0 and "--date" in result.stdout
+
+
+def test_sweep_task_sends_what_is_pending_and_due(case, case_team_member, settings):
+    from k0.reminders.tasks import sweep_outbox_task
+
+    settings.EMAIL_BACKEND = "tests.reminders.backends.FlakyBackend"
+    FlakyBackend.failures = 1
+    add_follow_up(case, TODAY, case_team_member)
+    run_daily()
+    assert sweep_outbox_task()["reminder_emails"] == 0  # back-off not over yet
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2), tick=False):
+        assert sweep_outbox_task() == {
+            "reminder_emails": 1,
+            "digests": 0,
+            "invitations": 0,
+            "failed": 0,
+        }
+    assert len(mail.outbox) == 1

@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -44,6 +45,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BROKER = urlsplit(settings.CELERY_BROKER_URL)
 ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 ON_REDIS = BROKER.scheme in ("redis", "rediss")
+# A queue of this test run's own: another run (or a stray worker) on the same Redis database
+# neither takes these tasks nor has its own purged.
+QUEUE = f"k0-test-{uuid.uuid4().hex[:12]}"
 
 pytestmark = [
     pytest.mark.worker,
@@ -103,13 +107,19 @@ def decoded(message: email.message.Message) -> str:
 
 def purge_broker() -> None:
     """Leftovers of an earlier test (or a killed worker) must not run in this one."""
-    app.control.purge()
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(QUEUE)
     if ON_REDIS:
         import redis
 
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-        client.delete("unacked", "unacked_index", "unacked_mutex")
+        client.delete(f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
         client.close()
+
+
+def enqueue(task) -> None:
+    """What beat does: send the (argument-less) periodic task, to this run's queue."""
+    task.apply_async(queue=QUEUE)
 
 
 @pytest.fixture
@@ -151,6 +161,8 @@ def workers(tmp_path, mail_dir):
             **os.environ,
             "DATABASE_URL": test_database_url(),
             "EMAIL_URL": f"filemail://{mail_dir}",
+            # Tasks the worker enqueues itself (e.g. the jobs sweep) stay in this run's queue.
+            "CELERY_QUEUE": QUEUE,
             **env,
         }
         process = subprocess.Popen(
@@ -201,8 +213,8 @@ def test_a_due_follow_up_yields_one_email_when_the_task_runs_twice_on_two_worker
     case, follow_up = due_case
     first, second = workers("first"), workers("second")
     # Two beats (or a retry and a beat) send the daily task twice; two workers take one each.
-    send_daily_reminders_task.delay()
-    send_daily_reminders_task.delay()
+    enqueue(send_daily_reminders_task)
+    enqueue(send_daily_reminders_task)
     name = send_daily_reminders_task.name
     wait_until(
         lambda: succeeded(first, name) + succeeded(second, name) == 2,
@@ -232,7 +244,7 @@ def test_a_worker_killed_while_sending_is_replaced_and_the_email_goes_out_once(
         env = {"EMAIL_URL": smtp.url, "CELERY_VISIBILITY_TIMEOUT": "4"}
         doomed = workers("doomed", **env)
         smtp.hold()
-        send_daily_reminders_task.delay()
+        enqueue(send_daily_reminders_task)
         assert smtp.data_received.wait(60), doomed.log.read_text()
         # The worker is inside the SMTP conversation, its claim uncommitted. Kill it outright.
         os.killpg(doomed.pid, signal.SIGKILL)
@@ -278,7 +290,7 @@ def test_a_killed_pool_process_is_replaced_and_its_task_runs_again(
     with FakeSMTPServer() as smtp:
         worker = workers("prefork", pool="prefork", EMAIL_URL=smtp.url)
         smtp.hold()
-        send_daily_reminders_task.delay()
+        enqueue(send_daily_reminders_task)
         assert smtp.data_received.wait(60), worker.log.read_text()
         (child,) = _pool_children(worker.pid)
         os.kill(child, signal.SIGKILL)
@@ -379,10 +391,10 @@ def test_with_redis_stopped_saving_still_works_and_the_next_scan_sends(
     worker = workers("after-outage")
     # The next daily scan finds the follow-up; the outbox sweep sends the invitation; the
     # jobs sweep re-enqueues the job once it has waited long enough.
-    send_daily_reminders_task.delay()
-    sweep_outbox_task.delay()
+    enqueue(send_daily_reminders_task)
+    enqueue(sweep_outbox_task)
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=11))
-    jobs_maintenance_task.delay()
+    enqueue(jobs_maintenance_task)
     wait_until(lambda: len(read_mail(mail_dir)) == 2, 60, "the reminder and the invitation")
     wait_until(lambda: Job.objects.get(pk=job.pk).status == JobStatus.DONE, 60, "the job to finish")
     messages = read_mail(mail_dir)

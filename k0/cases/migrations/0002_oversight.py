@@ -27,12 +27,12 @@ def append_only(apps, schema_editor):
     # The access log must not be rewritten, not even by the application (PostgreSQL only;
     # SQLite is the single-user embedded set-up).
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY_SQL)
+        schema_editor.execute(APPEND_ONLY_SQL, params=None)
 
 
 def drop_append_only(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_SQL)
+        schema_editor.execute(DROP_SQL, params=None)
 
 
 

@@ -1,0 +1,47 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from k0.bench.measure import run
+from k0.cases.models import Case
+
+
+class Command(BaseCommand):
+    help = (
+        "Measures server time (median, p95) and SQL queries of the pages that must stay "
+        "fast, on the current data (see seed_bench). Prints a table, or JSON with --json."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument("--samples", type=int, default=10)
+        parser.add_argument("--warmup", type=int, default=2)
+
+    def handle(self, *args, samples, warmup, **options):
+        if not Case.objects.exists():
+            raise CommandError("No cases to measure: run seed_bench first.")
+        result = run(samples=samples, warmup=warmup)
+        if options["json"]:
+            self.stdout.write(json.dumps(result, indent=2))
+            return
+        data = result["data"]
+        self.stdout.write(
+            f"{result['database']}: {data['cases']} cases, {data['parties']} "
+            f"parties, {data['schools']} schools with cases"
+        )
+        self.stdout.write(
+            f"{'page':<28}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'target':>9}  ok"
+        )
+        for f in result["figures"]:
+            ok = {True: "yes", False: "NO", None: "-"}[f["meets_target"]]
+            target = f"{f['target_ms']:.0f}" if f["target_ms"] else "-"
+            self.stdout.write(
+                f"{f['name']:<28}{f['median_ms']:>10.1f}{f['p95_ms']:>9.1f}"
+                f"{f['queries']:>9}{target:>9}  {ok}"
+            )
+        ratio = result["indicators_vs_sql"]
+        self.stdout.write(
+            f"indicators {ratio['indicator_ms']} ms vs hand-written SQL "
+            f"{ratio['hand_sql_ms']} ms: ratio {ratio['ratio']} "
+            f"(target ≤ {ratio['target_ratio']})"
+        )

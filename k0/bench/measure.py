@@ -1,0 +1,250 @@
+"""Server-side timings of the pages that must stay fast, measured in-process.
+
+Each page is requested through Django's test client (the full middleware stack, template
+rendering and database queries; no network), after warm-up requests, and the median and p95
+of the samples are reported together with the number of SQL queries of one request.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from k0.cases.models import Case, CaseNote, CaseUserObjectPermission, Party
+from schools.models import Membership, Role
+
+TARGETS_MS = {
+    "case_list_team_member": 150,
+    "case_list_coordinator": 150,
+    "case_page_long_timeline": 150,
+    "principal_overview": 250,
+    "my_work": 150,
+    "indicator_dashboard_year": 1000,
+    "indicator_csv_export_year": 1000,
+    "case_summary_pdf": 2000,
+}
+
+
+@dataclass
+class Figure:
+    name: str
+    median_ms: float
+    p95_ms: float
+    queries: int
+    samples: int
+    target_ms: float | None = None
+    note: str = ""
+
+    @property
+    def meets_target(self) -> bool | None:
+        return None if self.target_ms is None else self.p95_ms <= self.target_ms
+
+
+def _time(call: Callable[[], object], *, warmup: int, samples: int) -> tuple[list[float], int]:
+    for _ in range(warmup):
+        call()
+    # Counted with an execute wrapper: the test client closes the connection after each
+    # request, which would reset Django's own query log.
+    counter = {"n": 0}
+
+    def count(execute, sql, params, many, context):
+        counter["n"] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        call()
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings, counter["n"]
+
+
+def _figure(name, timings, queries, samples, note=""):
+    ordered = sorted(timings)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return Figure(
+        name,
+        round(statistics.median(ordered), 1),
+        round(p95, 1),
+        queries,
+        samples,
+        TARGETS_MS.get(name),
+        note,
+    )
+
+
+def _page(client: Client, url: str) -> Callable[[], object]:
+    def call():
+        response = client.get(url, secure=True)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        return response
+
+    return call
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _busiest(role: str):
+    """The user of `role` with the most visible cases (team member) or schools."""
+    User = get_user_model()
+    holders = User.objects.filter(memberships__role=role)
+    if role == Role.TEAM_MEMBER:
+        row = (
+            CaseUserObjectPermission.objects.filter(user__in=holders)
+            .values("user")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .first()
+        )
+    else:
+        row = (
+            Membership.objects.filter(role=role)
+            .values("user")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .first()
+        )
+    return User.objects.get(pk=row["user"]) if row else None
+
+
+def long_timeline_case(min_items: int = 300) -> Case:
+    """A case whose timeline has at least `min_items` entries (notes are added if needed)."""
+    case = Case.objects.exclude(phase="closed").order_by("pk").first() or Case.objects.first()
+    missing = min_items - case.notes.count() - case.interventions.count()
+    if missing > 0:
+        CaseNote.objects.bulk_create(
+            [
+                CaseNote(case=case, author_id=case.responsible_id, text=f"Merkintä {i}")
+                for i in range(missing)
+            ]
+        )
+    return case
+
+
+def indicator_sql_ratio(year: int) -> tuple[float, float, float]:
+    """(indicator report ms, hand-written SQL ms, ratio) for one calendar year by area.
+
+    The hand-written query computes the headline indicator (distinct central and bystander
+    parties in resolved cases) for the same year and breakdown in one SQL statement: the
+    database's own floor for this work.
+    """
+    from k0.indicators.periods import calendar_year
+    from k0.indicators.views import report
+
+    period = calendar_year(year)
+    start, end = period.start, period.end
+    sql = """
+        SELECT s.area_id, p.role, COUNT(DISTINCT p.id)
+        FROM cases_party p
+        JOIN cases_case c ON c.id = p.case_id
+        JOIN schools_school s ON s.id = c.school_id
+        WHERE c.closed_at >= %s AND c.closed_at < %s AND c.outcome IN ('resolved', 'improved')
+        GROUP BY s.area_id, p.role
+    """
+    tz = timezone.get_current_timezone()
+    import datetime as dt
+
+    bounds = [
+        timezone.make_aware(dt.datetime.combine(start, dt.time()), tz),
+        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()), tz),
+    ]
+
+    def hand():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, bounds)
+            return cursor.fetchall()
+
+    hand_ms, _ = _time(hand, warmup=1, samples=5)
+    ours_ms, _ = _time(lambda: report(period, "area"), warmup=1, samples=5)
+    ours, floor = statistics.median(ours_ms), statistics.median(hand_ms)
+    return ours, floor, (ours / floor if floor else float("inf"))
+
+
+def run(*, samples: int = 10, warmup: int = 2) -> dict:
+    figures: list[Figure] = []
+    year = timezone.localdate().year - 1
+    with override_settings(
+        TWO_FACTOR_REQUIRED=False,
+        SECURE_SSL_REDIRECT=False,
+        ALLOWED_HOSTS=["testserver", "localhost"],
+    ):
+        team_member = _busiest(Role.TEAM_MEMBER)
+        coordinator = _busiest(Role.COORDINATOR)
+        principal = _busiest(Role.PRINCIPAL)
+        office = Membership.objects.filter(role=Role.PROGRAMME_OFFICE).first().user
+        case = long_timeline_case()
+        plan = [
+            ("case_list_team_member", team_member, reverse("cases:list")),
+            ("case_list_coordinator", coordinator, reverse("cases:list")),
+            ("case_page_long_timeline", case.responsible, case.get_absolute_url()),
+            ("principal_overview", principal, reverse("cases:principal_overview")),
+            ("my_work", team_member, reverse("reminders:my_work")),
+            (
+                "indicator_dashboard_year",
+                office,
+                reverse("indicators:dashboard") + f"?period=calendar_year:{year}&by=area",
+            ),
+            (
+                "indicator_csv_export_year",
+                office,
+                reverse("indicators:export_csv") + f"?period=calendar_year:{year}&by=area",
+            ),
+        ]
+        for name, user, url in plan:
+            if user is None:
+                continue
+            timings, queries = _time(_page(_client(user), url), warmup=warmup, samples=samples)
+            figures.append(_figure(name, timings, queries, samples))
+
+        from k0.documents.case_documents import case_summary_pdf
+
+        timings, queries = _time(
+            lambda: case_summary_pdf(case.pk, variant="team", language="fi"),
+            warmup=1,
+            samples=max(3, samples // 3),
+        )
+        figures.append(
+            _figure(
+                "case_summary_pdf",
+                timings,
+                queries,
+                max(3, samples // 3),
+                note="300-entry timeline",
+            )
+        )
+        ours, floor, ratio = indicator_sql_ratio(year)
+    return {
+        "measured_at": timezone.now().isoformat(timespec="seconds"),
+        "database": connection.vendor,
+        "data": {
+            "schools": Case.objects.values("school").distinct().count(),
+            "cases": Case.objects.count(),
+            "parties": Party.objects.count(),
+        },
+        "figures": [{**asdict(f), "meets_target": f.meets_target} for f in figures],
+        "indicators_vs_sql": {
+            "indicator_ms": round(ours, 1),
+            "hand_sql_ms": round(floor, 1),
+            "ratio": round(ratio, 2),
+            "target_ratio": 2.0,
+        },
+    }

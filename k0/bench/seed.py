@@ -1,0 +1,386 @@
+"""National-scale synthetic data, written with bulk operations.
+
+The rows look like what the app itself creates — cases in every phase with parties, groups,
+interventions, agreements, follow-ups, notes, phase changes, history rows and the case team's
+object permissions — but they are inserted in large batches, so 100,000 cases take minutes.
+All names are synthetic ("Oppilas 12345-1").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from k0.cases.choices import PHASE_ORDER
+from k0.cases.models import (
+    Agreement,
+    Case,
+    CaseNote,
+    CasePerm,
+    CaseUserObjectPermission,
+    FollowUp,
+    Guardianship,
+    Intervention,
+    Party,
+    PartyGroup,
+    PhaseChange,
+    ReferenceCounter,
+)
+from schools.models import Area, Membership, Role, School, SchoolKind
+
+BENCH_PASSWORD = "k0-bench-salasana"
+PREFIX = "bench"
+KINDS = list(SchoolKind.values)
+OUTCOMES = ["resolved"] * 6 + ["improved"] * 2 + ["not_resolved", "transferred", "discontinued"]
+FORMS = [
+    "physical",
+    "verbal",
+    "exclusion",
+    "online",
+    "property",
+    "threats",
+    "sexual_harassment",
+    "discrimination",
+]
+INTERVENTIONS = ["individual", "guardian", "joint", "mediation", "group", "staff", "network"]
+SOURCES = ["school_staff", "guardian", "pupil", "police", "child_welfare", "health_care"]
+
+
+def _batched(model, rows: list, batch_size: int = 5000) -> list:
+    return model.objects.bulk_create(rows, batch_size=batch_size)
+
+
+def _history(model, objects: list, user_id: int, when) -> None:
+    """One '+' history row per object, as the app's saves would have written."""
+    history = model.history.model
+    tracked = {f.attname for f in history._meta.concrete_fields}
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in tracked]
+    rows = []
+    for obj in objects:
+        values = {name: getattr(obj, name) for name in fields}
+        rows.append(history(**values, history_date=when, history_type="+", history_user_id=user_id))
+    _batched(history, rows)
+
+
+def seed_bench(
+    *,
+    schools: int,
+    cases: int,
+    seed: int = 2026,
+    progress: Callable[[str], None] = lambda message: None,
+) -> dict:
+    """Creates `schools` schools and `cases` cases (added to any existing bench data)."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    User = get_user_model()
+    password = make_password(BENCH_PASSWORD)
+    today = timezone.localdate()
+    with transaction.atomic():
+        areas = [Area.objects.get_or_create(name=f"{PREFIX} alue {i}")[0] for i in range(20)]
+        start = School.objects.filter(name__startswith=f"{PREFIX} koulu").count()
+        new_schools = _batched(
+            School,
+            [
+                School(
+                    name=f"{PREFIX} koulu {start + i:05d}",
+                    area=areas[(start + i) % len(areas)],
+                    kind=KINDS[(start + i) % len(KINDS)],
+                )
+                for i in range(schools)
+            ],
+        )
+        all_schools = list(School.objects.filter(name__startswith=f"{PREFIX} koulu"))
+        progress(f"{len(new_schools)} schools")
+
+        users, memberships = [], []
+        for school in new_schools:
+            for role, count in ((Role.TEAM_MEMBER, 3), (Role.PRINCIPAL, 1)):
+                for n in range(count):
+                    users.append(
+                        User(
+                            username=f"{PREFIX}-{school.pk}-{role}-{n}",
+                            password=password,
+                            first_name="Bench",
+                            last_name=f"{role} {school.pk}-{n}",
+                        )
+                    )
+        users = _batched(User, users)
+        by_name = {u.username: u for u in users}
+        for school in new_schools:
+            for role, count in ((Role.TEAM_MEMBER, 3), (Role.PRINCIPAL, 1)):
+                for n in range(count):
+                    memberships.append(
+                        Membership(
+                            user=by_name[f"{PREFIX}-{school.pk}-{role}-{n}"],
+                            school=school,
+                            role=role,
+                        )
+                    )
+        # Coordinators: each serves 50 schools (the "coordinator with many schools" case).
+        coordinators = _batched(
+            User,
+            [
+                User(
+                    username=f"{PREFIX}-coordinator-{start + i}",
+                    password=password,
+                    first_name="Bench",
+                    last_name=f"coordinator {i}",
+                )
+                for i in range(0, max(schools, 1), 50)
+            ],
+        )
+        for index, coordinator in enumerate(coordinators):
+            for school in new_schools[index * 50 : (index + 1) * 50]:
+                memberships.append(
+                    Membership(user=coordinator, school=school, role=Role.COORDINATOR)
+                )
+        _batched(Membership, memberships)
+        User.objects.get_or_create(
+            username=f"{PREFIX}-programme-office", defaults={"password": password}
+        )
+        office = User.objects.get(username=f"{PREFIX}-programme-office")
+        Membership.objects.get_or_create(user=office, school=None, role=Role.PROGRAMME_OFFICE)
+        progress(f"{len(users) + len(coordinators)} users")
+
+    team = {}
+    for m in Membership.objects.filter(school__in=all_schools).values_list(
+        "school_id", "user_id", "role"
+    ):
+        team.setdefault((m[0], m[2]), []).append(m[1])
+    ct = ContentType.objects.get_for_model(Case)
+    perms = list(Permission.objects.filter(content_type=ct, codename__in=list(CasePerm)))
+
+    done = 0
+    chunk = 2000
+    while done < cases:
+        size = min(chunk, cases - done)
+        with transaction.atomic():
+            _seed_chunk(rng, size, all_schools, team, perms, today)
+        done += size
+        progress(f"{done} cases")
+    return {"schools": len(new_schools), "cases": cases}
+
+
+def _seed_chunk(rng, size, schools, team, perms, today):
+    now = timezone.now()
+    counters = {}
+    case_rows = []
+    for _ in range(size):
+        school = rng.choice(schools)
+        members = team[(school.pk, Role.TEAM_MEMBER)]
+        coordinators = team.get((school.pk, Role.COORDINATOR), [None])
+        referred = today - dt.timedelta(days=rng.randint(3, 3650))
+        phase_index = (
+            5 if rng.random() < 0.8 or referred < today - dt.timedelta(500) else rng.randint(0, 4)
+        )
+        year = referred.year
+        counters[year] = counters.get(year, 0) + 1
+        closed_at = None
+        if phase_index == 5:
+            closed_on = min(referred + dt.timedelta(days=rng.randint(20, 300)), today)
+            closed_at = timezone.make_aware(dt.datetime.combine(closed_on, dt.time(12)))
+        case_rows.append(
+            Case(
+                reference="",
+                school=school,
+                phase=PHASE_ORDER[phase_index],
+                referred_on=referred,
+                referral_source=rng.choice(SOURCES),
+                forms_of_bullying=rng.sample(FORMS, 2),
+                locations=["school_day"],
+                crime_report=rng.random() < 0.1,
+                police_request=rng.random() < 0.05,
+                summary="Synteettinen yhteenveto.",
+                root_causes=["group_dynamics"],
+                plan="Synteettinen suunnitelma.",
+                responsible_id=rng.choice(members),
+                coordinator_id=rng.choice(coordinators),
+                created_by_id=members[0],
+                outcome=rng.choice(OUTCOMES) if closed_at else "",
+                closing_summary="Synteettinen." if closed_at else "",
+                aftercare_plan="Synteettinen." if closed_at else "",
+                opened_at=timezone.make_aware(dt.datetime.combine(referred, dt.time(9))),
+                closed_at=closed_at,
+                last_activity_at=closed_at or now,
+            )
+        )
+    # References: reserve numbers per year under the counter's row lock, as the app does.
+    numbers = {}
+    for year, count in counters.items():
+        ReferenceCounter.objects.get_or_create(year=year)
+        counter = ReferenceCounter.objects.select_for_update().get(year=year)
+        numbers[year] = counter.last
+        counter.last += count
+        counter.save()
+    for case in case_rows:
+        year = case.referred_on.year
+        numbers[year] += 1
+        case.reference = f"K0-{year}-{numbers[year]:04d}"
+    cases = _batched(Case, case_rows)
+    user_id = cases[0].created_by_id
+
+    parties, groups, interventions, follow_ups, notes, changes = [], [], [], [], [], []
+    permission_rows, member_rows = [], []
+    Members = Case.members.through
+    for case in cases:
+        n_central = rng.randint(2, 3)
+        for i in range(n_central):
+            parties.append(
+                Party(
+                    case=case,
+                    role="central",
+                    kind="pupil",
+                    name=f"Oppilas {case.pk}-{i}",
+                    grade=rng.randint(1, 9),
+                    heard_on=case.referred_on + dt.timedelta(days=5),
+                    consent_given_on=case.referred_on + dt.timedelta(days=2),
+                )
+            )
+            parties.append(
+                Party(
+                    case=case,
+                    role="central",
+                    kind="guardian",
+                    name=f"Huoltaja {case.pk}-{i}",
+                    heard_on=case.referred_on + dt.timedelta(days=6),
+                )
+            )
+        for i in range(rng.randint(2, 4)):
+            parties.append(
+                Party(
+                    case=case,
+                    role="bystander",
+                    kind="pupil",
+                    name=f"Sivullinen {case.pk}-{i}",
+                    grade=rng.randint(1, 9),
+                )
+            )
+        parties.append(
+            Party(
+                case=case,
+                role="bystander",
+                kind="staff",
+                name=f"Opettaja {case.pk}",
+                heard_on=case.referred_on,
+            )
+        )
+        groups.append(
+            PartyGroup(
+                case=case,
+                name=f"Luokka {case.pk}",
+                head_count=rng.randint(15, 28),
+                grade=rng.randint(1, 9),
+            )
+        )
+        for i in range(3):
+            interventions.append(
+                Intervention(
+                    case=case,
+                    kind=rng.choice(INTERVENTIONS),
+                    date=min(case.referred_on + dt.timedelta(days=10 + 7 * i), today),
+                    duration_minutes=60,
+                    summary="Synteettinen tapaaminen.",
+                    notes="Synteettiset muistiinpanot.",
+                )
+            )
+        for i in range(2):
+            done = case.closed_at.date() if case.closed_at else None
+            follow_ups.append(
+                FollowUp(
+                    case=case,
+                    due_date=case.referred_on + dt.timedelta(days=30 + 14 * i),
+                    responsible_id=case.responsible_id,
+                    done_at=done,
+                    method="meeting" if done else "",
+                    bullying="stopped" if done else "",
+                    situation="better" if done else "",
+                    agreements="kept" if done else "",
+                )
+            )
+        for _ in range(2):
+            notes.append(
+                CaseNote(
+                    case=case,
+                    author_id=case.responsible_id,
+                    text="Synteettinen merkintä.",
+                    created_at=case.opened_at,
+                )
+            )
+        index = PHASE_ORDER.index(case.phase)
+        for step in range(index):
+            changes.append(
+                PhaseChange(
+                    case=case,
+                    from_phase=PHASE_ORDER[step],
+                    to_phase=PHASE_ORDER[step + 1],
+                    changed_by_id=case.responsible_id,
+                    changed_at=case.opened_at + dt.timedelta(days=7 * step),
+                )
+            )
+        grantees = {case.responsible_id, case.created_by_id}
+        if case.coordinator_id:
+            grantees.add(case.coordinator_id)
+        for uid in grantees:
+            for perm in perms:
+                permission_rows.append(
+                    CaseUserObjectPermission(content_object=case, user_id=uid, permission=perm)
+                )
+        member_rows.append(Members(case_id=case.pk, user_id=case.created_by_id))
+
+    parties = _batched(Party, parties)
+    by_case = {}
+    for party in parties:
+        by_case.setdefault(party.case_id, []).append(party)
+    links = []
+    for case_parties in by_case.values():
+        pupils = [p for p in case_parties if p.kind == "pupil" and p.role == "central"]
+        guardians = [p for p in case_parties if p.kind == "guardian"]
+        for pupil, guardian in zip(pupils, guardians, strict=False):
+            links.append(
+                Guardianship(
+                    guardian=guardian, pupil=pupil, informed_on=pupil.heard_on, informed_how="phone"
+                )
+            )
+    _batched(Guardianship, links)
+    groups = _batched(PartyGroup, groups)
+    interventions = _batched(Intervention, interventions)
+    Participants = Intervention.participants.through
+    participant_rows = []
+    for intervention in interventions:
+        for party in by_case[intervention.case_id][:2]:
+            participant_rows.append(
+                Participants(intervention_id=intervention.pk, party_id=party.pk)
+            )
+    _batched(Participants, participant_rows)
+    agreements = _batched(
+        Agreement,
+        [
+            Agreement(
+                case_id=i.case_id, intervention=i, text="Synteettinen sopimus.", status="kept"
+            )
+            for i in interventions[::3]
+        ],
+    )
+    follow_ups = _batched(FollowUp, follow_ups)
+    notes = _batched(CaseNote, notes)
+    _batched(PhaseChange, changes)
+    _batched(CaseUserObjectPermission, permission_rows)
+    _batched(Members, member_rows)
+    when = timezone.now()
+    for model, objects in (
+        (Case, cases),
+        (Party, parties),
+        (PartyGroup, groups),
+        (Intervention, interventions),
+        (Agreement, agreements),
+        (FollowUp, follow_ups),
+        (CaseNote, notes),
+    ):
+        _history(model, objects, user_id, when)

@@ -1,0 +1,42 @@
+import json
+
+from django.core.management import call_command
+
+from k0.cases.models import Case, CaseUserObjectPermission, Party
+
+
+def test_seed_bench_and_bench_run_at_a_tiny_scale(db, capsys):
+    call_command("seed_bench", "--schools", "3", "--cases", "12")
+    assert Case.objects.count() == 12
+    assert Party.objects.count() >= 12 * 6
+    assert CaseUserObjectPermission.objects.count() >= 12 * 2
+    assert Case.history.count() == 12
+    references = list(Case.objects.values_list("reference", flat=True))
+    assert len(set(references)) == 12
+    capsys.readouterr()
+
+    call_command("bench", "--json", "--samples", "2", "--warmup", "1")
+    result = json.loads(capsys.readouterr().out)
+    names = {f["name"] for f in result["figures"]}
+    assert names == {
+        "case_list_team_member",
+        "case_list_coordinator",
+        "case_page_long_timeline",
+        "principal_overview",
+        "my_work",
+        "indicator_dashboard_year",
+        "indicator_csv_export_year",
+        "case_summary_pdf",
+    }
+    for figure in result["figures"]:
+        assert figure["median_ms"] > 0 and figure["queries"] > 0
+    assert result["indicators_vs_sql"]["ratio"] > 0
+    assert result["data"]["cases"] == 12
+
+
+def test_bench_without_data_says_what_to_do(db):
+    import pytest
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="run seed_bench first"):
+        call_command("bench")
