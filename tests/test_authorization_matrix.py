@@ -154,6 +154,9 @@ EXPECTED["reminders:invite"] = CASE_ACTION
 EXPECTED["jobs:list"] = rule(ALL_USERS, post=(200,))
 EXPECTED["jobs:detail"] = rule({"case_team"}, post=(200,))
 EXPECTED["jobs:download"] = rule({"case_team"}, post=(200,))
+EXPECTED["documents:case_summary"] = rule(CASE_WORKERS, get=POST_ONLY, post=(302,))
+EXPECTED["documents:meeting_record"] = rule(CASE_WORKERS, get=POST_ONLY, post=(302,))
+EXPECTED["documents:case_progress_summary"] = rule({"principal"}, get=POST_ONLY, post=(302,))
 ADMIN_ONLY = rule({"administrator"}, denied=(403,))
 EXPECTED["privacy:search"] = ADMIN_ONLY
 EXPECTED["privacy:party"] = ADMIN_ONLY
@@ -250,7 +253,7 @@ def fill(name, converters, world):
         elif key == "pk" and name.startswith("cases:"):
             kind = name.split(":")[1].rsplit("_", 1)[0]
             kwargs[key] = world["objects"][kind].pk
-        elif key == "pk" and name == "reminders:invite":
+        elif key == "pk" and name in ("reminders:invite", "documents:meeting_record"):
             kwargs[key] = world["objects"]["interventions"].pk
         elif key == "pk" and name.startswith("jobs:"):
             kwargs[key] = world["job"].pk

@@ -115,7 +115,7 @@ def coordinator_home(request):
     )
 
 
-def _progress_case(request, reference):
+def progress_case(request, reference):
     """A case of the principal's school; 404 for anything else (also for other roles, so a
     case URL never tells an outsider that the case exists)."""
     return get_object_or_404(
@@ -139,7 +139,7 @@ def party_pseudonyms(parties) -> dict[int, str]:
 
 
 def case_progress(request, reference):
-    case = _progress_case(request, reference)
+    case = progress_case(request, reference)
     if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
         # A principal on the case team works on the case and sees all of it.
         return redirect(case)
@@ -193,7 +193,7 @@ def case_progress(request, reference):
 
 def case_review(request, reference):
     """The principal acknowledges a closure and/or leaves a review comment."""
-    case = _progress_case(request, reference)
+    case = progress_case(request, reference)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = forms.PrincipalReviewForm(request.POST)

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
 from .models import Job
+from .registry import check_download
 
 
 def _own_job(request, pk: int) -> Job:
@@ -31,6 +32,7 @@ def job_download(request, pk):
     job = _own_job(request, pk)
     if not job.is_downloadable:
         raise Http404
+    check_download(request, job)
     return FileResponse(
         job.result_file.open("rb"),
         as_attachment=True,

@@ -1,0 +1,46 @@
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+
+from k0.cases.models import AccessAction, CasePerm, Intervention
+from k0.cases.oversight import progress_case
+from k0.cases.views import get_case_for
+from k0.jobs.services import start_job
+
+
+def _start(request, *, kind, case, **params):
+    job = start_job(
+        kind=kind,
+        requested_by=request.user,
+        params={"case_id": case.pk, "language": request.LANGUAGE_CODE, **params},
+    )
+    return redirect("jobs:detail", job.pk)
+
+
+def case_summary(request, reference):
+    """Starts rendering the team's case summary; the job page shows progress."""
+    case = get_case_for(request, reference, CasePerm.VIEW, log_action=AccessAction.EXPORT)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return _start(request, kind="case_summary_pdf", case=case, variant="team")
+
+
+def case_progress_summary(request, reference):
+    """The principal's pseudonymised variant."""
+    case = progress_case(request, reference)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return _start(request, kind="case_summary_pdf", case=case, variant="principal")
+
+
+def meeting_record(request, reference, pk):
+    case = get_case_for(request, reference, CasePerm.VIEW, log_action=AccessAction.EXPORT)
+    intervention = get_object_or_404(Intervention, case=case, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return _start(
+        request,
+        kind="meeting_record_pdf",
+        case=case,
+        variant="team",
+        intervention_id=intervention.pk,
+    )
