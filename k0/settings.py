@@ -359,6 +359,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": OUTBOX_SWEEP_MINUTES * 60},
     },
     # Jobs whose message was lost, and result files past JOB_RESULT_DAYS.
+    # Retention: personal data of cases closed more than RETENTION_YEARS ago (k0.privacy).
+    "nightly-retention": {
+        "task": "k0.privacy.apply_retention",
+        "schedule": crontab(hour=env.int("RETENTION_HOUR", default=2), minute=30),
+        "options": {"expires": 6 * 3600},
+    },
     "jobs-maintenance": {
         "task": "k0.jobs.maintenance",
         "schedule": crontab(minute=f"*/{JOBS_MAINTENANCE_MINUTES}"),

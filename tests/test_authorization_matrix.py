@@ -114,7 +114,6 @@ EXPECTED: dict[str, Rule] = {
     "cases:coordinator_home": rule(
         {"assigned_coordinator", "unassigned_coordinator"}, denied=(403,)
     ),
-    "indicators:dashboard": rule({"programme_office"}, denied=(403,)),
     # one case
     "cases:detail": CASE_PAGE,
     "cases:edit_referral": CASE_PAGE,
@@ -157,6 +156,21 @@ EXPECTED["jobs:download"] = rule({"case_team"}, post=(200,))
 EXPECTED["documents:case_summary"] = rule(CASE_WORKERS, get=POST_ONLY, post=(302,))
 EXPECTED["documents:meeting_record"] = rule(CASE_WORKERS, get=POST_ONLY, post=(302,))
 EXPECTED["documents:case_progress_summary"] = rule({"principal"}, get=POST_ONLY, post=(302,))
+PROGRAMME_OFFICE = rule({"programme_office"}, denied=(403,))
+for _name in (
+    "dashboard",
+    "tables",
+    "trend",
+    "chart_parties",
+    "chart_outcomes",
+    "chart_trend",
+    "export_csv",
+    "export_xlsx",
+    "export_json",
+):
+    EXPECTED[f"indicators:{_name}"] = PROGRAMME_OFFICE
+# The BI endpoint authenticates by bearer token only: a session is not enough.
+EXPECTED["indicators:api"] = rule(set(), public=True, anonymous_get=(401,), denied=(401, 405))
 ADMIN_ONLY = rule({"administrator"}, denied=(403,))
 EXPECTED["privacy:search"] = ADMIN_ONLY
 EXPECTED["privacy:party"] = ADMIN_ONLY
