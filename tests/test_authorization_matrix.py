@@ -169,6 +169,9 @@ for _name in (
     "export_json",
 ):
     EXPECTED[f"indicators:{_name}"] = PROGRAMME_OFFICE
+EXPECTED["indicators:report_pdf"] = rule(
+    {"programme_office"}, get=POST_ONLY, post=(200, 302, 400), denied=(403,)
+)
 # The BI endpoint authenticates by bearer token only: a session is not enough.
 EXPECTED["indicators:api"] = rule(set(), public=True, anonymous_get=(401,), denied=(401, 405))
 ADMIN_ONLY = rule({"administrator"}, denied=(403,))

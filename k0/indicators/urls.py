@@ -15,4 +15,5 @@ urlpatterns = [
     ),
     *(path(f"export/{fmt}/", views.export, {"fmt": fmt}, name=f"export_{fmt}") for fmt in FORMATS),
     path("api/v1/indicators/", views.api_indicators, name="api"),
+    path("report.pdf", views.report_pdf, name="report_pdf"),
 ]

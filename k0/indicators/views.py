@@ -12,13 +12,14 @@ import logging
 
 from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from k0.jobs.services import start_job
 from schools.models import Role
 from schools.roles import role_required
 
@@ -58,6 +59,10 @@ def _page(request, template: str, **extra):
     context = _context(form, report=published, **extra)
     if published is not None:
         context["query"] = form.query_string()
+        context["selection_params"] = [
+            ("period", form.cleaned_data["period"]),
+            ("by", form.cleaned_data["by"] or ""),
+        ]
         context["breakdown_label"] = d.BREAKDOWNS.get(published.breakdown, "")
     return render(request, template, context, status=400 if published is None else 200)
 
@@ -195,3 +200,23 @@ def api_indicators(request):
     response = JsonResponse(as_json(published), json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "no-store"
     return response
+
+
+@programme_office_only
+def report_pdf(request):
+    """Starts rendering the indicator report as a PDF; the job page shows progress."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = selection_form(request.POST, first=first_referral())
+    if not form.is_valid():
+        return _page(request, "indicators/tables.html", section="tables")
+    job = start_job(
+        kind="indicator_report_pdf",
+        requested_by=request.user,
+        params={
+            "period": form.cleaned_data["period"],
+            "by": form.cleaned_data["by"],
+            "language": get_language(),
+        },
+    )
+    return redirect("jobs:detail", job.pk)

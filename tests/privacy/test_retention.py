@@ -203,3 +203,32 @@ def test_json_dump_of_pseudonymised_case_has_no_names(old_and_recent):
     out = io.StringIO()
     call_command("dumpdata", "cases", stdout=out)
     assert "Salainen Oppilas 1" not in out.getvalue()
+
+
+def test_every_indicator_for_every_period_is_identical_after_retention(old_and_recent, settings):
+    # Threshold 1 publishes every count, so the comparison sees real numbers, not markers.
+    settings.K0_SUPPRESSION_THRESHOLD = 1
+    from k0.indicators.definitions import BREAKDOWNS
+    from k0.indicators.exports import as_json
+    from k0.indicators.periods import periods_between
+    from k0.indicators.report import reports
+
+    periods = [
+        *periods_between(dt.date(2019, 1, 1), dt.date(2026, 11, 27), "calendar_year"),
+        *periods_between(dt.date(2019, 1, 1), dt.date(2026, 11, 27), "school_year"),
+    ]
+
+    def everything():
+        result = {}
+        for breakdown in [None, *BREAKDOWNS]:
+            for period, published in zip(periods, reports(periods, breakdown), strict=True):
+                data = as_json(published)
+                data.pop("generated_at", None)
+                result[(period.label, period.kind, breakdown)] = data
+        return result
+
+    before = everything()
+    city_2019 = before[("2019", "calendar_year", None)]["data"]
+    assert any(row.get("value") == 3 for row in city_2019), "three resolved central pupils"
+    assert apply_retention().done == 3
+    assert everything() == before
