@@ -11,8 +11,7 @@ from k0.jobs.services import run_job
 
 
 def test_report_pdf_shows_the_exported_values_and_the_marker(
-    client, programme_office, settings, tmp_path, school, case_team_member, other_school,
-    outsider
+    client, programme_office, settings, tmp_path, school, case_team_member, other_school, outsider
 ):
     from tests.factories import make_case
 
