@@ -232,3 +232,31 @@ def test_every_indicator_for_every_period_is_identical_after_retention(old_and_r
     assert any(row.get("value") == 3 for row in city_2019), "three resolved central pupils"
     assert apply_retention().done == 3
     assert everything() == before
+
+
+def test_generated_documents_of_the_case_are_deleted(old_and_recent, case_team_member):
+    import os
+
+    from k0.jobs.models import Job
+    from k0.jobs.services import run_job
+
+    old, recent = old_and_recent
+    job = Job.objects.create(
+        kind="case_summary_pdf",
+        requested_by=case_team_member,
+        params={"case_id": old[0].pk, "variant": "team", "language": "fi"},
+    )
+    keep = Job.objects.create(
+        kind="case_summary_pdf",
+        requested_by=case_team_member,
+        params={"case_id": recent.pk, "variant": "team", "language": "fi"},
+    )
+    assert run_job(job.pk) == "done" and run_job(keep.pk) == "done"
+    job.refresh_from_db()
+    path = job.result_file.path
+    assert os.path.exists(path)
+    apply_retention()
+    job.refresh_from_db()
+    keep.refresh_from_db()
+    assert not os.path.exists(path) and not job.result_file
+    assert keep.result_file and os.path.exists(keep.result_file.path)
