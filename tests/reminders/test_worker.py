@@ -90,9 +90,10 @@ def read_mail(folder: Path) -> list[email.message.Message]:
     """Messages written by Django's file backend (separated by a line of 79 dashes)."""
     messages = []
     for path in sorted(folder.glob("*")):
-        for chunk in path.read_text().split("\n" + "-" * 79 + "\n"):
+        # Bytes, not text: 8-bit UTF-8 parts would otherwise be re-read as Latin-1.
+        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
             if chunk.strip():
-                messages.append(email.message_from_string(chunk.lstrip("\n")))
+                messages.append(email.message_from_bytes(chunk.lstrip(b"\n")))
     return messages
 
 
