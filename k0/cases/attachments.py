@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+MAX_PIXELS = 40_000_000
 EXTENSIONS = {
     "image/png": "png",
     "image/jpeg": "jpg",
@@ -40,11 +41,21 @@ def check_upload(data: bytes) -> CheckedFile:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             kind = probe.format
+            width, height = probe.size
             probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as error:
         raise ValidationError(
             _("Only images (PNG, JPEG, WebP, GIF) and PDF files can be attached.")
         ) from error
+    if width * height > MAX_PIXELS:
+        # A tiny file may declare a huge image; decoding it would exhaust memory.
+        raise ValidationError(_("The image is too large (at most 40 megapixels)."))
     if kind not in IMAGE_FORMATS:
         raise ValidationError(
             _("Only images (PNG, JPEG, WebP, GIF) and PDF files can be attached.")
@@ -53,11 +64,14 @@ def check_upload(data: bytes) -> CheckedFile:
     if kind == "GIF":
         return CheckedFile(data, content_type, "gif")
     # Re-encode without metadata: EXIF may carry the place a photo was taken.
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        out = io.BytesIO()
-        if kind == "JPEG":
-            image.convert("RGB").save(out, "JPEG", quality=90)
-        else:
-            image.save(out, kind)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            out = io.BytesIO()
+            if kind == "JPEG":
+                image.convert("RGB").save(out, "JPEG", quality=90)
+            else:
+                image.save(out, kind)
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise ValidationError(_("The image file is damaged.")) from error
     return CheckedFile(out.getvalue(), content_type, EXTENSIONS[content_type])

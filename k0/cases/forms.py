@@ -154,7 +154,10 @@ class CaseCreateForm(TeamFieldsMixin, forms.ModelForm):
             self.initial.setdefault("responsible", user.pk)
         school = None
         if self.is_bound:
-            school = schools.filter(pk=self.data.get("school") or 0).first()
+            try:
+                school = schools.filter(pk=int(self.data.get("school") or 0)).first()
+            except (TypeError, ValueError):
+                school = None  # the school field itself reports the bad value
         school = school or schools.first()
         self._setup_team_fields(school)
 

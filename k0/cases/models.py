@@ -497,6 +497,8 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
 
 
 class PhaseChange(models.Model):
+    personal_fields = ("reason",)  # a reopening reason may name a child
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="phase_changes")
     from_phase = models.CharField(_("from"), max_length=20, choices=Phase.choices)
     to_phase = models.CharField(_("to"), max_length=20, choices=Phase.choices)

@@ -45,7 +45,12 @@ PAGE_SIZE = 25
 
 
 def get_case_for(
-    request, reference: str, perm: str = CasePerm.VIEW, *, log_action: str | None = None
+    request,
+    reference: str,
+    perm: str = CasePerm.VIEW,
+    *,
+    log_action: str | None = None,
+    log: bool = True,
 ) -> Case:
     """The one way a view fetches a case: 404 for a case the user may not know exists.
     Writes the request's access-log row."""
@@ -57,7 +62,8 @@ def get_case_for(
     )
     if perm != CasePerm.VIEW and not request.user.has_perm(f"cases.{perm}", case):
         raise Http404
-    log_access(request, case, log_action)
+    if log:
+        log_access(request, case, log_action)
     return case
 
 

@@ -6,6 +6,17 @@ from k0.cases.oversight import progress_case
 from k0.cases.views import get_case_for
 from k0.jobs.services import start_job
 
+POST_ONLY = ["POST"]
+
+
+def _case_for_post(request, reference):
+    """The case of a POST, logged as an export. A GET answers 404 to those who may not know
+    the case exists and 405 to the others, and writes no log row (nothing was exported)."""
+    if request.method != "POST":
+        get_case_for(request, reference, CasePerm.VIEW, log=False)
+        return None
+    return get_case_for(request, reference, CasePerm.VIEW, log_action=AccessAction.EXPORT)
+
 
 def _start(request, *, kind, case, **params):
     job = start_job(
@@ -18,9 +29,9 @@ def _start(request, *, kind, case, **params):
 
 def case_summary(request, reference):
     """Starts rendering the team's case summary; the job page shows progress."""
-    case = get_case_for(request, reference, CasePerm.VIEW, log_action=AccessAction.EXPORT)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    case = _case_for_post(request, reference)
+    if case is None:
+        return HttpResponseNotAllowed(POST_ONLY)
     return _start(request, kind="case_summary_pdf", case=case, variant="team")
 
 
@@ -28,15 +39,15 @@ def case_progress_summary(request, reference):
     """The principal's pseudonymised variant."""
     case = progress_case(request, reference)
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return HttpResponseNotAllowed(POST_ONLY)
     return _start(request, kind="case_summary_pdf", case=case, variant="principal")
 
 
 def meeting_record(request, reference, pk):
-    case = get_case_for(request, reference, CasePerm.VIEW, log_action=AccessAction.EXPORT)
+    case = _case_for_post(request, reference)
+    if case is None:
+        return HttpResponseNotAllowed(POST_ONLY)
     intervention = get_object_or_404(Intervention, case=case, pk=pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     return _start(
         request,
         kind="meeting_record_pdf",

@@ -186,7 +186,9 @@ def api_indicators(request):
         return _unauthorised("invalid_token" if raw else None)
     # Only the known parameters: anything else (a token pasted into the URL by mistake, say)
     # must not end up in the log.
+    # Percent-encoding can triple the length; the log column holds 300 characters.
     query = urlencode([(k, request.GET[k][:100]) for k in ("period", "by") if k in request.GET])
+    query = query[:300]
     if not token.is_usable:
         ApiTokenUse.objects.create(token=token, query=query, status=401)
         return _unauthorised("invalid_token")

@@ -30,6 +30,7 @@ from k0.cases.models import (
     Intervention,
     Party,
     PartyGroup,
+    PhaseChange,
     PrincipalReview,
 )
 from k0.cases.oversight import party_pseudonyms
@@ -37,6 +38,7 @@ from k0.cases.oversight import party_pseudonyms
 log = logging.getLogger("k0.retention")
 
 CHILD_MODELS = [Intervention, Agreement, FollowUp, CaseNote, PrincipalReview]
+UNTRACKED_MODELS = [PhaseChange]  # no history table
 
 
 def policy_name() -> str:
@@ -99,6 +101,8 @@ def pseudonymise_case(case_id: int, *, policy: str) -> bool:
     for model in CHILD_MODELS:
         ids = list(model.objects.filter(case=case).values_list("pk", flat=True))
         _scrub(model, ids, {name: "" for name in model.personal_fields})
+    for model in UNTRACKED_MODELS:
+        model.objects.filter(case=case).update(**{name: "" for name in model.personal_fields})
     for attachment in Attachment.objects.filter(case=case):
         attachment.file.delete(save=False)
     attachment_ids = list(Attachment.objects.filter(case=case).values_list("pk", flat=True))

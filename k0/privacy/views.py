@@ -67,6 +67,7 @@ def search(request):
 @administrator_required
 def party_detail(request, pk):
     party = get_object_or_404(Party.objects.select_related("case", "case__school"), pk=pk)
+    log_access(request, party.case, AccessAction.VIEW, role="administrator")
     requests = DataSubjectRequest.objects.filter(party_id=party.pk).select_related("handled_by")
     return render(
         request,
@@ -77,6 +78,9 @@ def party_detail(request, pk):
 
 @administrator_required
 def export_json(request, pk):
+    # POST: an export is an audited act, not something a link should be able to trigger.
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     party = get_object_or_404(Party.objects.select_related("case", "case__school"), pk=pk)
     _audit(request, party, RequestKind.EXPORT_JSON)
     data = json.dumps(party_record(party), ensure_ascii=False, indent=2)
@@ -87,6 +91,9 @@ def export_json(request, pk):
 
 @administrator_required
 def export_pdf(request, pk):
+    # POST: an export is an audited act, not something a link should be able to trigger.
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     party = get_object_or_404(Party.objects.select_related("case", "case__school"), pk=pk)
     _audit(request, party, RequestKind.EXPORT_PDF)
     pdf = render_pdf(

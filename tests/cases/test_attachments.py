@@ -86,3 +86,30 @@ def test_outsider_cannot_download(client, outsider, case, case_team_member, sett
     client.force_login(outsider)
     url = reverse("cases:attachment_download", args=[case.reference, attachment.pk])
     assert client.get(url).status_code == 404
+
+
+def test_decompression_bomb_is_refused(team_client, case, settings, tmp_path):
+    import struct
+    import zlib
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+    response = upload(team_client, case, "pommi.png", bomb)
+    assert response.status_code == 200
+    assert "file" in response.context["form"].errors
+    assert not Attachment.objects.exists()

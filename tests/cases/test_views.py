@@ -341,3 +341,33 @@ def test_case_list_query_count_is_constant(
         response = team_client.get(reverse("cases:list"))
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(n, 25)
+
+
+def test_refusal_messages_with_names_stay_out_of_cookies(team_client, case):
+    add_party(case, "Aada Evästeetön")
+    response = team_client.post(
+        reverse("cases:advance", args=[case.reference]), {"phase": "mapping"}
+    )
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    page = team_client.get(response.url).content.decode()
+    assert "Aada Evästeetön" in page  # shown once, from the server-side session
+
+
+def test_non_numeric_school_is_a_form_error_not_a_crash(client, team_member, school):
+    client.force_login(team_member)
+    response = client.post(
+        reverse("cases:create"), {**REFERRAL, "school": "abc", "responsible": team_member.pk}
+    )
+    assert response.status_code == 200
+    assert "school" in response.context["form"].errors
+
+
+def test_starting_a_pdf_with_get_writes_no_access_log(team_client, case):
+    from k0.cases.models import AccessLog
+
+    before = AccessLog.objects.count()
+    assert (
+        team_client.get(reverse("documents:case_summary", args=[case.reference])).status_code == 405
+    )
+    assert AccessLog.objects.count() == before

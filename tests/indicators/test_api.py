@@ -202,3 +202,15 @@ def test_log_keeps_only_the_known_parameters(client, token):
     client.get(URL, {**QUERY, "token": raw, "note": "x"}, **bearer(raw))
 
     assert ApiTokenUse.objects.get().query == "period=school_year%3A2025&by=area"
+
+
+def test_very_long_parameters_are_refused_without_a_crash(client, db):
+    from k0.indicators.models import ApiToken
+
+    _token, raw = ApiToken.issue(name="BI")
+    response = client.get(
+        "/indicators/api/v1/indicators/",
+        {"period": "%" * 100, "by": "ä" * 100},
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert response.status_code in (400, 401)

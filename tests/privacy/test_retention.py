@@ -15,6 +15,7 @@ from k0.cases.models import (
     Intervention,
     Party,
     PartyGroup,
+    PhaseChange,
     PrincipalReview,
 )
 from k0.privacy.retention import apply_retention
@@ -70,6 +71,13 @@ def build_closed_case(school, user, closed_on, tag=""):
         next_step="Salainen yhteenveto",
     )
     CaseNote.objects.create(case=case, author=user, text="Salainen muistiinpano")
+    PhaseChange.objects.create(
+        case=case,
+        from_phase="closed",
+        to_phase="follow_up",
+        changed_by=user,
+        reason="Salainen muistiinpano",
+    )
     PrincipalReview.objects.create(case=case, author=user, comment="Salainen muistiinpano")
     attachment = Attachment(
         case=case,

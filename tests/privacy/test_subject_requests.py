@@ -30,7 +30,9 @@ def test_search_is_posted_so_names_stay_out_of_urls(admin_client, pupil):
 def test_export_json_holds_everything_about_the_person_and_is_audited(
     admin_client, pupil, administrator
 ):
-    response = admin_client.get(reverse("privacy:export_json", args=[pupil.pk]))
+    assert admin_client.get(reverse("privacy:export_json", args=[pupil.pk])).status_code == 405
+    assert not DataSubjectRequest.objects.exists()
+    response = admin_client.post(reverse("privacy:export_json", args=[pupil.pk]))
     data = json.loads(response.content)
     assert data["party"]["name"] == "Aada Rekisteröity"
     assert data["party"]["contact"] == "aada@example.invalid"
@@ -50,7 +52,7 @@ def test_export_pdf(admin_client, pupil):
 
     from pypdf import PdfReader
 
-    response = admin_client.get(reverse("privacy:export_pdf", args=[pupil.pk]))
+    response = admin_client.post(reverse("privacy:export_pdf", args=[pupil.pk]))
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "Aada Rekisteröity" in text
 
@@ -80,4 +82,4 @@ def test_erasure_needs_a_reason(admin_client, pupil):
 def test_non_administrators_are_refused(client, case_team_member, pupil):
     client.force_login(case_team_member)
     assert client.get(reverse("privacy:search")).status_code == 403
-    assert client.get(reverse("privacy:export_json", args=[pupil.pk])).status_code == 403
+    assert client.post(reverse("privacy:export_json", args=[pupil.pk])).status_code == 403
