@@ -778,7 +778,12 @@ class FollowUp(models.Model):
         ordering = ["due_date", "pk"]
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
-        indexes = [models.Index(fields=["done_at", "due_date"])]
+        indexes = [
+            # Reminder scans (open follow-ups due soon, across all cases).
+            models.Index(fields=["done_at", "due_date"]),
+            # A case's next and overdue follow-ups (case lists, overviews).
+            models.Index(fields=["case", "done_at", "due_date"], name="followup_case_open_due"),
+        ]
 
     def clean(self):
         if self.case_id and self.due_date and self.due_date < self.case.referred_on:
