@@ -242,7 +242,16 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         ordering = ["-opened_at"]
         default_permissions = ("view", "change")
-        indexes = [models.Index(fields=["school", "phase"])]
+        indexes = [
+            models.Index(fields=["school", "phase"]),
+            # Indicators: cases referred in a period.
+            models.Index(fields=["referred_on"], name="case_referred_on"),
+            # Indicators: cases closed in a period (with their outcome) and cases still open
+            # at a period's end; covers those queries so no case row is read.
+            models.Index(
+                fields=["closed_at", "outcome", "referred_on", "school"], name="case_closed_outcome"
+            ),
+        ]
 
     def __str__(self):
         return self.reference
@@ -572,6 +581,12 @@ class Party(models.Model):
         ordering = ["role", "kind", "pk"]
         verbose_name = _("party")
         verbose_name_plural = _("parties")
+        indexes = [
+            # Indicators: the parties of the cases counted, read from the index alone.
+            models.Index(
+                fields=["case", "role", "kind", "grade", "heard_on"], name="party_case_role_kind"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -696,6 +711,12 @@ class Intervention(models.Model):
         ordering = ["date", "pk"]
         verbose_name = _("intervention")
         verbose_name_plural = _("interventions")
+        indexes = [
+            # Indicators: interventions done in a period, by kind.
+            models.Index(
+                fields=["date", "status", "kind", "case"], name="intervention_date_status"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.date}"

@@ -16,11 +16,15 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.add_argument("--samples", type=int, default=10)
         parser.add_argument("--warmup", type=int, default=2)
+        parser.add_argument(
+            "--only", default="", help="comma-separated figure names to measure (default: all)"
+        )
 
     def handle(self, *args, samples, warmup, **options):
         if not Case.objects.exists():
             raise CommandError("No cases to measure: run seed_bench first.")
-        result = run(samples=samples, warmup=warmup)
+        only = {name.strip() for name in options["only"].split(",") if name.strip()} or None
+        result = run(samples=samples, warmup=warmup, only=only)
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2))
             return
@@ -40,6 +44,8 @@ class Command(BaseCommand):
                 f"{f['queries']:>9}{target:>9}  {ok}"
             )
         ratio = result["indicators_vs_sql"]
+        if ratio is None:
+            return
         self.stdout.write(
             f"indicators {ratio['indicator_ms']} ms vs hand-written SQL "
             f"{ratio['hand_sql_ms']} ms: ratio {ratio['ratio']} "
