@@ -223,10 +223,15 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
 def case_detail(request, reference):
     case = get_case_for(request, reference)
     case = _detail_queryset().get(pk=case.pk)
-    return render(request, "cases/detail.html", _detail_context(case))
+    full = request.GET.get("timeline") == "all"
+    return render(request, "cases/detail.html", _detail_context(case, full_timeline=full))
 
 
-def _detail_context(case, **extra):
+TIMELINE_PAGE = 50
+
+
+def _detail_context(case, *, full_timeline: bool = False, **extra):
+    timeline = build_timeline(case)
     parties = list(case.parties.all())
     guardianships = [link for p in parties for link in p.guardian_links.all()]
     phase_index = PHASE_ORDER.index(case.phase)
@@ -241,7 +246,9 @@ def _detail_context(case, **extra):
         "checklist": case.checklist() if case.next_phase else [],
         "next_phase": Phase(case.next_phase).label if case.next_phase else None,
         "can_advance": case.next_phase not in (None, Phase.CLOSED),
-        "timeline": build_timeline(case),
+        # A long case shows its latest entries; the rest are one link away.
+        "timeline": timeline if full_timeline else timeline[:TIMELINE_PAGE],
+        "timeline_hidden": 0 if full_timeline else max(0, len(timeline) - TIMELINE_PAGE),
         # Own ids: the agreement form, opened in the panel on the same page, also has "text".
         "note_form": forms.NoteForm(case=case, auto_id="id_note_%s"),
         "today": timezone.localdate(),

@@ -371,3 +371,15 @@ def test_starting_a_pdf_with_get_writes_no_access_log(team_client, case):
         team_client.get(reverse("documents:case_summary", args=[case.reference])).status_code == 405
     )
     assert AccessLog.objects.count() == before
+
+
+def test_a_long_timeline_shows_the_latest_entries_and_the_rest_on_request(
+    team_client, case, case_team_member
+):
+    for i in range(60):
+        CaseNote.objects.create(case=case, author=case_team_member, text=f"Merkintä nro {i}")
+    body = team_client.get(case.get_absolute_url()).content.decode()
+    assert "Merkintä nro 59" in body and "Merkintä nro 0<" not in body
+    assert "?timeline=all" in body
+    body = team_client.get(case.get_absolute_url(), {"timeline": "all"}).content.decode()
+    assert "Merkintä nro 0<" in body
