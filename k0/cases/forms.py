@@ -117,8 +117,23 @@ class TeamFieldsMixin:
         )
 
 
-class CaseCreateForm(TeamFieldsMixin, forms.ModelForm):
-    """The referral (vireilletulo) that opens a case."""
+REFERRAL_FIELDS = [
+    "referred_on",
+    "referral_source",
+    "referral_source_detail",
+    "known_at_referral",
+    "crime_report",
+    "police_request",
+    "forms_of_bullying",
+    "locations",
+    "started_around",
+    "already_tried",
+    "already_tried_notes",
+]
+
+
+class CaseReferralForm(forms.ModelForm):
+    """The referral (vireilletulo): what is known, the source, forms and places of bullying."""
 
     forms_of_bullying = _checkboxes(BullyingForm.choices, _("Forms of bullying"), required=True)
     locations = _checkboxes(Setting.choices, _("Where it happens"))
@@ -126,21 +141,30 @@ class CaseCreateForm(TeamFieldsMixin, forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = [
-            "school",
-            "referred_on",
-            "referral_source",
-            "referral_source_detail",
-            "known_at_referral",
-            "crime_report",
-            "police_request",
-            "forms_of_bullying",
-            "locations",
-            "started_around",
-            "already_tried",
-            "already_tried_notes",
-        ]
+        fields = REFERRAL_FIELDS
         widgets = {"referred_on": DateInput(), "started_around": DateInput()}
+
+    def clean_referred_on(self):
+        referred = _not_future(self.cleaned_data.get("referred_on"))
+        if referred and self.instance.pk:
+            first = self.instance.interventions.order_by("date").values_list("date", flat=True)
+            if first[:1] and first[0] < referred:
+                raise forms.ValidationError(_("There are interventions before this date."))
+        return referred
+
+    def clean(self):
+        data = super().clean()
+        started, referred = data.get("started_around"), data.get("referred_on")
+        if started and referred and started > referred:
+            self.add_error("started_around", _("The bullying cannot start after the referral."))
+        return data
+
+
+class CaseCreateForm(TeamFieldsMixin, CaseReferralForm):
+    """The referral that opens a case, with its school and case team."""
+
+    class Meta(CaseReferralForm.Meta):
+        fields = ["school", *REFERRAL_FIELDS]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -161,56 +185,13 @@ class CaseCreateForm(TeamFieldsMixin, forms.ModelForm):
         school = school or schools.first()
         self._setup_team_fields(school)
 
-    def clean_referred_on(self):
-        return _not_future(self.cleaned_data.get("referred_on"))
-
     def clean(self):
         data = super().clean()
-        started, referred = data.get("started_around"), data.get("referred_on")
-        if started and referred and started > referred:
-            self.add_error("started_around", _("The bullying cannot start after the referral."))
         school = data.get("school")
         for name in ("responsible", "coordinator"):
             person = data.get(name)
             if person and school and not person.memberships.filter(school=school).exists():
                 self.add_error(name, _("This person is not in the chosen school."))
-        return data
-
-
-class CaseReferralForm(forms.ModelForm):
-    forms_of_bullying = _checkboxes(BullyingForm.choices, _("Forms of bullying"), required=True)
-    locations = _checkboxes(Setting.choices, _("Where it happens"))
-    already_tried = _checkboxes(AlreadyTried.choices, _("Already tried"))
-
-    class Meta:
-        model = Case
-        fields = [
-            "referred_on",
-            "referral_source",
-            "referral_source_detail",
-            "known_at_referral",
-            "crime_report",
-            "police_request",
-            "forms_of_bullying",
-            "locations",
-            "started_around",
-            "already_tried",
-            "already_tried_notes",
-        ]
-        widgets = {"referred_on": DateInput(), "started_around": DateInput()}
-
-    def clean_referred_on(self):
-        referred = _not_future(self.cleaned_data.get("referred_on"))
-        first = self.instance.interventions.order_by("date").values_list("date", flat=True)[:1]
-        if referred and first and first[0] < referred:
-            raise forms.ValidationError(_("There are interventions before this date."))
-        return referred
-
-    def clean(self):
-        data = super().clean()
-        started, referred = data.get("started_around"), data.get("referred_on")
-        if started and referred and started > referred:
-            self.add_error("started_around", _("The bullying cannot start after the referral."))
         return data
 
 
