@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import (
     BooleanField,
     CharField,
@@ -30,6 +30,7 @@ from django.db.models import (
     IntegerField,
     Q,
     Sum,
+    TextField,
     Value,
 )
 from django.db.models.functions import Cast, TruncDate
@@ -180,14 +181,41 @@ _ASSESSMENTS = {
 }
 
 
-def _closure_days() -> dict:
-    """Columns giving the days from referral to closure (local dates) of the cases closed.
+def _utc_offsets(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, int]]:
+    """The local time zone's UTC offsets (in hours) between two instants.
 
-    PostgreSQL converts to local time itself. SQLite has no time zones: Django's `TruncDate`
-    calls back into Python twice per row there, the slowest part of the whole report. So on
-    SQLite the query returns the days between the UTC dates and the UTC time of closure,
-    both computed natively, and `_days` shifts to the local date in Python (the same
-    conversion, from the same stored UTC time).
+    A list of (instant the offset takes effect, offset): the first instant is `start`, each
+    further one a daylight-saving change. Changes happen on the hour, so checking every hour
+    of every day whose offset differs from the day before finds them all.
+    """
+    tz = timezone.get_default_timezone()
+
+    def offset(instant: dt.datetime) -> int:
+        return int(instant.astimezone(tz).utcoffset().total_seconds() // 3600)
+
+    hour = dt.timedelta(hours=1)
+    start = start.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    changes = [(start, offset(start))]
+    day = start
+    while day < end:
+        following = day + dt.timedelta(days=1)
+        if offset(following) != changes[-1][1]:
+            instant = day
+            while offset(instant) == changes[-1][1]:
+                instant += hour
+            changes.append((instant, offset(instant)))
+        day = following
+    return changes
+
+
+def _closure_days(periods: list[Period]) -> dict:
+    """A column giving the days from referral to closure (local dates) of the cases closed.
+
+    PostgreSQL converts to local time itself. SQLite has no time zones, and Django's
+    `TruncDate` calls back into Python twice per row there (the slowest part of the whole
+    report), so the local date is computed in SQL instead: the stored UTC time shifted by
+    the offset in force at that instant, taken from the daylight-saving changes of the
+    periods asked for.
     """
     if connection.vendor != "sqlite":
         return {
@@ -196,38 +224,34 @@ def _closure_days() -> dict:
                 output_field=DurationField(),
             )
         }
-    utc_date = Func(F("closed_at"), Value(1), Value(10), function="substr")
+    first = local_midnight(min(p.start for p in periods))
+    last = local_midnight(max(p.end for p in periods) + dt.timedelta(days=1))
+    changes = _utc_offsets(first, last)
+    shift = models.Case(
+        *(
+            models.When(closed_at__lt=instant, then=Value(f"{hours:+d} hours"))
+            for (instant, _), (_, hours) in zip(changes[1:], changes, strict=False)
+        ),
+        default=Value(f"{changes[-1][1]:+d} hours"),
+        output_field=CharField(),
+    )
+    local_date = Func(F("closed_at"), shift, function="date", output_field=CharField())
     return {
-        "utc_days": Cast(
+        "days": Cast(
             ExpressionWrapper(
-                Func(utc_date, function="julianday") - Func(F("referred_on"), function="julianday"),
+                Func(local_date, function="julianday")
+                - Func(F("referred_on"), function="julianday"),
                 output_field=FloatField(),
             ),
             IntegerField(),
-        ),
-        # Stored as "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC.
-        "utc_time": Func(
-            F("closed_at"), Value(1), Value(19), function="substr", output_field=CharField()
-        ),
+        )
     }
 
 
 def _days(row: dict) -> int:
     """Days from referral to closure of a row selected with `_closure_days`."""
-    if "days" in row:
-        return row["days"].days
-    t = row["utc_time"]
-    closed = dt.datetime(
-        int(t[0:4]),
-        int(t[5:7]),
-        int(t[8:10]),
-        int(t[11:13]),
-        int(t[14:16]),
-        int(t[17:19]),
-        tzinfo=dt.UTC,
-    )
-    local = timezone.localtime(closed, timezone.get_default_timezone()).date()
-    return row["utc_days"] + (local - closed.date()).days
+    days = row["days"]
+    return days if isinstance(days, int) else days.days
 
 
 def _per_period(periods: list[Period], condition, aggregate=Count, column="pk") -> dict:
@@ -254,30 +278,47 @@ def collect(periods: list[Period], resolved: list[str]) -> Collected:
                     yield result[period], row, n
 
     # Cases referred: source, police involvement and forms of bullying. The forms are a JSON
-    # list, grouped as stored and counted form by form here (JSON element queries differ
-    # between SQLite and PostgreSQL).
+    # list of codes; a case has a form when the list's text holds the quoted code (a code
+    # cannot match inside another, the quotes delimit it). The same test on both databases,
+    # and each group is one row instead of one per combination of forms.
+    def with_form(form: str):
+        return lambda p: _dated_in(p, "referred_on") & Q(forms_text__contains=f'"{form}"')
+
     referred = (
         Case.objects.filter(_any([_dated_in(p, "referred_on") for p in periods]))
         .order_by()
+        .alias(forms_text=Cast("forms_of_bullying", TextField()))
         .values(
             **school,
             source=F("referral_source"),
             police=ExpressionWrapper(
                 Q(crime_report=True) | Q(police_request=True), output_field=BooleanField()
             ),
-            forms=F("forms_of_bullying"),
         )
-        .annotate(**_per_period(periods, lambda p: _dated_in(p, "referred_on")))
+        .annotate(
+            **_per_period(periods, lambda p: _dated_in(p, "referred_on")),
+            **{
+                f"{form}_{i}": value
+                for form in _FORMS
+                for i, value in enumerate(_per_period(periods, with_form(form)).values())
+            },
+        )
     )
-    for counts, row, n in each(referred):
-        key = (row["school_area"], row["school_kind"], None)
+    for row in referred:
         if row["source"] not in _SOURCES:
             continue  # an unknown code would break "sources add up to cases referred"
-        counts.add("referred", key, f"source:{row['source']}", n)
-        counts.add("referred", key, "police:with" if row["police"] else "police:without", n)
-        forms = set(row["forms"] or [])
-        for form in _FORMS:
-            counts.add("referred", key, f"form_{form}:{'with' if form in forms else 'without'}", n)
+        key = (row["school_area"], row["school_kind"], None)
+        for i, period in enumerate(periods):
+            n = row[f"n{i}"]
+            if not n:
+                continue
+            counts = result[period]
+            counts.add("referred", key, f"source:{row['source']}", n)
+            counts.add("referred", key, "police:with" if row["police"] else "police:without", n)
+            for form in _FORMS:
+                with_it = row[f"{form}_{i}"]
+                counts.add("referred", key, f"form_{form}:with", with_it)
+                counts.add("referred", key, f"form_{form}:without", n - with_it)
 
     # Open at the end of each period: referred by then, not closed by then.
     def open_at_end(period: Period) -> Q:
@@ -306,7 +347,7 @@ def collect(periods: list[Period], resolved: list[str]) -> Collected:
         .values(
             "outcome",
             **school,
-            **_closure_days(),
+            **_closure_days(periods),
         )
         .annotate(**_per_period(periods, _closed_in))
     )
