@@ -23,11 +23,13 @@ from django.db.models import (
     CharField,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     Sum,
     TextField,
@@ -261,7 +263,7 @@ def _per_period(periods: list[Period], condition, aggregate=Count, column="pk") 
 
 
 def collect(periods: list[Period], resolved: list[str]) -> Collected:
-    """Raw counts for each period: 8 queries whatever the number of cases and periods."""
+    """Raw counts for each period: 9 queries whatever the number of cases and periods."""
     result = {period: PeriodCounts() for period in periods}
     areas = list(Area.objects.order_by("name", "pk").values_list("pk", "name"))
     if not periods:
@@ -386,17 +388,6 @@ def collect(periods: list[Period], resolved: list[str]) -> Collected:
     def resolved_in(period: Period, prefix: str = "case__") -> Q:
         return _closed_in(period, prefix) & Q(**{f"{prefix}outcome__in": resolved})
 
-    # Staff who took part in a done intervention; not correlated, so it can sit in a
-    # filtered COUNT (a correlated EXISTS in GROUP BY is refused by PostgreSQL). Only staff
-    # of the cases counted here: the list stays short instead of holding every participant
-    # ever recorded (it is read for staff rows only).
-    took_part = (
-        Intervention.participants.through.objects.filter(
-            intervention__status=InterventionStatus.DONE, party__kind=PartyKind.STAFF
-        )
-        .filter(_any([resolved_in(p, "party__case__") for p in periods]))
-        .values("party_id")
-    )
     parties = (
         Party.objects.filter(_any([resolved_in(p) for p in periods]))
         .order_by()
@@ -407,35 +398,44 @@ def collect(periods: list[Period], resolved: list[str]) -> Collected:
             **via_case,
             heard=ExpressionWrapper(Q(heard_on__isnull=False), output_field=BooleanField()),
         )
-        .annotate(
-            **_per_period(periods, resolved_in),
-            **{
-                f"took_part{i}": Count("pk", filter=resolved_in(p) & Q(pk__in=took_part))
-                for i, p in enumerate(periods)
-            },
-        )
+        .annotate(**_per_period(periods, resolved_in))
     )
-    party_rows = list(parties)
-    for i, period in enumerate(periods):
-        counts = result[period]
-        for row in party_rows:
-            n = row[f"n{i}"]
-            if not n:
-                continue
-            area, kind = row["school_area"], row["school_kind"]
-            if row["kind"] == PartyKind.PUPIL:
-                key = (area, kind, grade_band(row["grade"]))
-                if row["role"] == PartyRole.CENTRAL:
-                    counts.add("central", key, "central:count", n)
-                elif row["role"] == PartyRole.BYSTANDER:
-                    counts.add("bystanders", key, "bystanders:individual", n)
-                if row["heard"]:
-                    counts.add("children_met", key, "children:count", n)
-            elif row["kind"] == PartyKind.GUARDIAN and row["heard"]:
-                counts.add("guardians_met", (area, kind, None), "guardians:count", n)
-            elif row["kind"] == PartyKind.STAFF:
-                consulted = n if row["heard"] else row[f"took_part{i}"]
-                counts.add("staff_consulted", (area, kind, None), "staff:count", consulted)
+    for counts, row, n in each(parties):
+        area, kind = row["school_area"], row["school_kind"]
+        if row["kind"] == PartyKind.PUPIL:
+            key = (area, kind, grade_band(row["grade"]))
+            if row["role"] == PartyRole.CENTRAL:
+                counts.add("central", key, "central:count", n)
+            elif row["role"] == PartyRole.BYSTANDER:
+                counts.add("bystanders", key, "bystanders:individual", n)
+            if row["heard"]:
+                counts.add("children_met", key, "children:count", n)
+        elif row["kind"] == PartyKind.GUARDIAN and row["heard"]:
+            counts.add("guardians_met", (area, kind, None), "guardians:count", n)
+        elif row["kind"] == PartyKind.STAFF and row["heard"]:
+            counts.add("staff_consulted", (area, kind, None), "staff:count", n)
+
+    # Staff not heard count as consulted when they took part in a done intervention: a
+    # semi-join from those few rows through the participants' index on party. (As a filtered
+    # COUNT in the query above, PostgreSQL would run it for every party.)
+    staff_took_part = (
+        Party.objects.filter(_any([resolved_in(p) for p in periods]))
+        .filter(kind=PartyKind.STAFF, heard_on__isnull=True)
+        .filter(
+            Exists(
+                Intervention.participants.through.objects.filter(
+                    party=OuterRef("pk"), intervention__status=InterventionStatus.DONE
+                )
+            )
+        )
+        .order_by()
+        .values(**via_case)
+        .annotate(**_per_period(periods, resolved_in))
+    )
+    for counts, row, n in each(staff_took_part):
+        counts.add(
+            "staff_consulted", (row["school_area"], row["school_kind"], None), "staff:count", n
+        )
 
     groups = (
         PartyGroup.objects.filter(_any([resolved_in(p) for p in periods]))
