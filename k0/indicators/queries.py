@@ -279,12 +279,16 @@ def collect(periods: list[Period], resolved: list[str]) -> Collected:
                 if n:
                     yield result[period], row, n
 
-    # Cases referred: source, police involvement and forms of bullying. The forms are a JSON
-    # list of codes; a case has a form when the list's text holds the quoted code (a code
-    # cannot match inside another, the quotes delimit it). The same test on both databases,
-    # and each group is one row instead of one per combination of forms.
+    # Cases referred: source, police involvement and forms of bullying, each form counted in
+    # SQL so that a group is one row, not one per combination of forms. The forms are a JSON
+    # list of codes: PostgreSQL tests membership with jsonb's `?`; SQLite looks for the quoted
+    # code in the list's text (the quotes keep one code from matching inside another).
     def with_form(form: str):
-        return lambda p: _dated_in(p, "referred_on") & Q(forms_text__contains=f'"{form}"')
+        if connection.vendor == "postgresql":
+            has_it = Q(forms_of_bullying__has_key=form)
+        else:
+            has_it = Q(forms_text__contains=f'"{form}"')
+        return lambda p: _dated_in(p, "referred_on") & has_it
 
     referred = (
         Case.objects.filter(_any([_dated_in(p, "referred_on") for p in periods]))
