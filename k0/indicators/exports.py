@@ -66,6 +66,8 @@ def records(published: Report) -> list[dict]:
     period = published.period
     seen = set()
     out = []
+    # The English name switches the language for each call: look it up once per indicator.
+    english = {}
     for table in published.tables:
         for row in [*table.rows, table.total]:
             for column, value in zip(table.columns, row.values, strict=True):
@@ -74,6 +76,8 @@ def records(published: Report) -> list[dict]:
                     continue
                 seen.add(key)
                 indicator = d.BY_CODE[column.indicator]
+                if indicator.code not in english:
+                    english[indicator.code] = indicator.name_en
                 out.append(
                     {
                         "period_start": period.start.isoformat(),
@@ -81,7 +85,7 @@ def records(published: Report) -> list[dict]:
                         "period": period.label,
                         "indicator": indicator.code,
                         "indicator_name_fi": indicator.name_fi,
-                        "indicator_name_en": indicator.name_en,
+                        "indicator_name_en": english[indicator.code],
                         "unit": indicator.unit,
                         "breakdown": row.group.breakdown,
                         "group": row.group.code,

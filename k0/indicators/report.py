@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -338,6 +339,10 @@ class _Published:
     order: list[str]  # breakdown names, in the order given to suppress_family
     columns: list[str]
 
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {column: i for i, column in enumerate(self.columns)}
+
     def value(self, breakdown: str, index: int, column: str) -> Value:
         if breakdown == d.CITY:
             cells, total = self.suppressed.city, self.suppressed.city_total
@@ -345,7 +350,7 @@ class _Published:
             b = self.order.index(breakdown)
             cells = self.suppressed.breakdowns[b][index]
             total = self.suppressed.breakdown_totals[b][index]
-        number = total if column == TOTAL else cells[self.columns.index(column)]
+        number = total if column == TOTAL else cells[self._position[column]]
         return Value(number, suppressed=number is None)
 
 
