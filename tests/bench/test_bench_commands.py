@@ -30,7 +30,9 @@ def test_seed_bench_and_bench_run_at_a_tiny_scale(db, capsys):
     }
     for figure in result["figures"]:
         assert figure["median_ms"] > 0 and figure["queries"] > 0
-    assert result["indicators_vs_sql"]["ratio"] > 0
+    versus = result["indicators_vs_sql"]
+    assert versus["ratio"] > 0 and versus["own_sql_ratio"] > 0
+    assert versus["own_sql_queries"] == 9  # the list of areas and 8 aggregates
     assert result["data"]["cases"] == 12
 
 

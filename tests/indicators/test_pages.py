@@ -314,7 +314,7 @@ def add_cases(city, n):
             close_directly(case, Outcome.RESOLVED, dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC))
 
 
-# Session, user, roles, the first-referral year, 9 aggregate queries, the session save.
+# Session, user, roles, the first-referral year, the areas and 8 aggregates, the session save.
 MAX_QUERIES = 16
 
 
