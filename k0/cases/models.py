@@ -251,6 +251,9 @@ class Case(models.Model):
             models.Index(
                 fields=["closed_at", "outcome", "referred_on", "school"], name="case_closed_outcome"
             ),
+            # Indicators: interventions and follow-ups of a period find their case's school
+            # here; PostgreSQL reads this narrow index instead of every (wide) case row.
+            models.Index(fields=["id", "school"], name="case_id_school"),
         ]
 
     def __str__(self):
