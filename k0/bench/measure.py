@@ -249,14 +249,14 @@ def run(*, samples: int = 10, warmup: int = 2, only: set[str] | None = None) -> 
             timings, queries = _time(
                 lambda: case_summary_pdf(case.pk, variant="team", language="fi"),
                 warmup=1,
-                samples=max(3, samples // 3),
+                samples=max(5, samples // 2),
             )
             figures.append(
                 _figure(
                     "case_summary_pdf",
                     timings,
                     queries,
-                    max(3, samples // 3),
+                    max(5, samples // 2),
                     note="300-entry timeline",
                 )
             )
