@@ -9,6 +9,7 @@ as zero.
 
 from __future__ import annotations
 
+import base64
 import xml.etree.ElementTree as ET
 
 import pygal
@@ -59,6 +60,15 @@ def _svg(chart) -> bytes:
 
 def _number(value):
     return None if value.number is None else value.number
+
+
+def data_uri(svg: bytes) -> str:
+    """A chart for an <img> inside the page itself: no second request recomputing the report.
+
+    As an image the SVG runs no script and its own style applies to it alone, so the page's
+    policy (`img-src 'self' data:`) needs no exception.
+    """
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 def parties_chart(report: Report) -> bytes:

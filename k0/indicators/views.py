@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 programme_office_only = role_required(Role.PROGRAMME_OFFICE)
 
 
+# Charts drawn from one period's report; the dashboard shows them inside the page.
+CHARTS_OF_REPORT = {"parties": charts.parties_chart, "outcomes": charts.outcomes_chart}
+
+
 def _context(form, **extra) -> dict:
     """What every indicator page shows: the selection and the note on hidden numbers."""
     return {
@@ -54,10 +58,13 @@ def _selected(request):
     return form, report(period, breakdown)
 
 
-def _page(request, template: str, **extra):
+def _page(request, template: str, *, charts_shown=(), **extra):
     form, published = _selected(request)
     context = _context(form, report=published, **extra)
     if published is not None:
+        context["charts"] = {
+            name: charts.data_uri(CHARTS_OF_REPORT[name](published)) for name in charts_shown
+        }
         context["query"] = form.query_string()
         context["selection_params"] = [
             ("period", form.cleaned_data["period"]),
@@ -70,7 +77,9 @@ def _page(request, template: str, **extra):
 @programme_office_only
 @require_GET
 def dashboard(request):
-    return _page(request, "indicators/dashboard.html", section="dashboard")
+    return _page(
+        request, "indicators/dashboard.html", section="dashboard", charts_shown=CHARTS_OF_REPORT
+    )
 
 
 @programme_office_only
@@ -90,6 +99,7 @@ def trend(request):
         form,
         section="trend",
         reports=trend_reports,
+        chart=charts.data_uri(charts.trend_chart(trend_reports)) if trend_reports else None,
         rows=_trend_rows(trend_reports),
         series=[d.BY_CODE[indicator] for _t, indicator, _c in charts.TREND_SERIES],
         kind=form.cleaned_data.get("kind") if form.is_valid() else None,

@@ -1,5 +1,6 @@
 """Programme-office pages and chart images: access, selection, what is shown, query counts."""
 
+import base64
 import datetime as dt
 import re
 
@@ -243,19 +244,44 @@ def test_chart_is_an_svg_image_without_script(office, city):
     assert "Eteläinen" in svg
 
 
+def _inline_images(html: str) -> list[tuple[str, str]]:
+    """(the <img> tag, its decoded SVG) of every chart drawn inside the page."""
+    images = []
+    for tag in re.findall(r"<img [^>]*>", html, re.S):
+        src = re.search(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', tag)
+        assert src, tag
+        images.append((tag, base64.b64decode(src.group(1)).decode("utf-8")))
+    return images
+
+
 def test_page_shows_charts_as_images_with_text_alternatives_and_keeps_its_csp(office, city):
-    response = office.get(reverse("indicators:dashboard") + f"?{YEAR}")
+    response = office.get(reverse("indicators:dashboard") + f"?{YEAR}&by=area")
     html = body(response)
 
-    images = re.findall(r"<img [^>]*>", html, re.S)
+    images = _inline_images(html)
     assert len(images) == 2
-    for tag in images:
-        assert ".svg?" in tag and re.search(r'alt="[^"]{20,}"', tag)
+    for tag, svg in images:
+        assert re.search(r'alt="[^"]{20,}"', tag)
+        assert "<svg" in svg and "<script" not in svg.lower()
+        for secret in [*SECRETS, *(case.reference for case in city["cases"])]:
+            assert secret not in svg
+    assert "Eteläinen" in images[0][1]  # the parties chart has a bar per area
     assert "<svg" not in html
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag
     assert "style-src 'self'" in response["Content-Security-Policy"]
     assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_dashboard_and_trend_compute_their_numbers_once(office, city):
+    """The charts come with the page: no image request asks for the same report again."""
+    dashboard = body(office.get(reverse("indicators:dashboard") + f"?{YEAR}"))
+    trend = body(office.get(reverse("indicators:trend") + "?kind=school_year"))
+
+    assert len(_inline_images(dashboard)) == 2
+    assert len(_inline_images(trend)) == 1
+    for name in ("parties", "outcomes", "trend"):
+        assert reverse(f"indicators:chart_{name}") not in dashboard + trend
 
 
 def test_trend_lists_each_year_with_the_headline_figures(office, city, settings):
