@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -67,35 +68,57 @@ def get_case_for(
     return case
 
 
-def _detail_queryset():
-    return Case.objects.select_related(
-        "school", "school__area", "responsible", "coordinator", "created_by"
-    ).prefetch_related(
-        "members",
-        Prefetch(
-            "parties",
-            queryset=Party.objects.select_related("consent_given_by").prefetch_related(
-                Prefetch(
-                    "guardian_links", queryset=Guardianship.objects.select_related("guardian")
+def _detail_queryset(*, full_timeline: bool = False):
+    """The case with everything its page shows.
+
+    Notes appear only in the timeline, which shows the latest TIMELINE_PAGE entries: without
+    `full_timeline` only that many notes are read into `timeline_notes` (the latest of them;
+    no older note can be among the latest entries), and `notes_total` counts them all.
+    """
+    notes = CaseNote.objects.select_related("author").order_by("-created_at", "-pk")
+    if not full_timeline:
+        notes = notes[:TIMELINE_PAGE]
+    notes_total = (
+        CaseNote.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Case.objects.select_related(
+            "school", "school__area", "responsible", "coordinator", "created_by"
+        )
+        .annotate(notes_total=Coalesce(Subquery(notes_total), 0))
+        .prefetch_related(
+            "members",
+            Prefetch(
+                "parties",
+                queryset=Party.objects.select_related("consent_given_by").prefetch_related(
+                    Prefetch(
+                        "guardian_links", queryset=Guardianship.objects.select_related("guardian")
+                    ),
+                    "pupil_links",
                 ),
-                "pupil_links",
             ),
-        ),
-        "groups",
-        Prefetch(
-            "interventions",
-            queryset=Intervention.objects.prefetch_related(
-                "participants", "groups", "facilitators"
+            "groups",
+            Prefetch(
+                "interventions",
+                queryset=Intervention.objects.prefetch_related(
+                    "participants", "groups", "facilitators"
+                ),
             ),
-        ),
-        Prefetch(
-            "agreements",
-            queryset=Agreement.objects.select_related("intervention").prefetch_related("parties"),
-        ),
-        Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible")),
-        Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
-        Prefetch("phase_changes", queryset=PhaseChange.objects.select_related("changed_by")),
-        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+            Prefetch(
+                "agreements",
+                queryset=Agreement.objects.select_related("intervention").prefetch_related(
+                    "parties"
+                ),
+            ),
+            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible")),
+            Prefetch("notes", queryset=notes, to_attr="timeline_notes"),
+            Prefetch("phase_changes", queryset=PhaseChange.objects.select_related("changed_by")),
+            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+        )
     )
 
 
@@ -199,7 +222,7 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
                     f"follow-up-{item.pk}",
                 )
             )
-    for note in case.notes.all():
+    for note in case.timeline_notes:
         entries.append(
             TimelineEntry(note.created_at, "note", _("Note"), note.text, str(note.author))
         )
@@ -222,8 +245,8 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
 
 def case_detail(request, reference):
     case = get_case_for(request, reference)
-    case = _detail_queryset().get(pk=case.pk)
     full = request.GET.get("timeline") == "all"
+    case = _detail_queryset(full_timeline=full).get(pk=case.pk)
     return render(request, "cases/detail.html", _detail_context(case, full_timeline=full))
 
 
@@ -248,7 +271,9 @@ def _detail_context(case, *, full_timeline: bool = False, **extra):
         "can_advance": case.next_phase not in (None, Phase.CLOSED),
         # A long case shows its latest entries; the rest are one link away.
         "timeline": timeline if full_timeline else timeline[:TIMELINE_PAGE],
-        "timeline_hidden": 0 if full_timeline else max(0, len(timeline) - TIMELINE_PAGE),
+        "timeline_hidden": 0
+        if full_timeline
+        else max(0, len(timeline) + case.notes_total - len(case.timeline_notes) - TIMELINE_PAGE),
         # Own ids: the agreement form, opened in the panel on the same page, also has "text".
         "note_form": forms.NoteForm(case=case, auto_id="id_note_%s"),
         "today": timezone.localdate(),

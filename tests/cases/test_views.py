@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
+from django.utils import timezone
 
 from k0.cases.choices import Phase
 from k0.cases.models import Case, CaseNote, FollowUp, Intervention, Party, PartyGroup
@@ -383,3 +384,26 @@ def test_a_long_timeline_shows_the_latest_entries_and_the_rest_on_request(
     assert "?timeline=all" in body
     body = team_client.get(case.get_absolute_url(), {"timeline": "all"}).content.decode()
     assert "Merkintä nro 0<" in body
+
+
+def test_the_short_timeline_is_the_head_of_the_full_one_and_counts_the_rest(
+    team_client, case, case_team_member
+):
+    """Only the latest notes are read for the short timeline; entries of other kinds, older
+    and newer, still fall in the right place and the hidden count is exact."""
+    for i in range(70):
+        note = CaseNote.objects.create(case=case, author=case_team_member, text=f"Merkintä {i}")
+        CaseNote.objects.filter(pk=note.pk).update(
+            created_at=timezone.now() - dt.timedelta(days=70 - i)
+        )
+    Intervention.objects.create(case=case, kind="joint", date=timezone.localdate())
+    Intervention.objects.create(
+        case=case, kind="mediation", date=timezone.localdate() - dt.timedelta(days=200)
+    )
+
+    full = team_client.get(case.get_absolute_url(), {"timeline": "all"}).context
+    short = team_client.get(case.get_absolute_url()).context
+
+    assert len(full["timeline"]) > 70 and full["timeline_hidden"] == 0
+    assert short["timeline"] == full["timeline"][:50]
+    assert short["timeline_hidden"] == len(full["timeline"]) - 50
