@@ -68,16 +68,19 @@ def get_case_for(
     return case
 
 
-def _detail_queryset(*, full_timeline: bool = False):
-    """The case with everything its page shows.
+def _detail_case(pk, *, full_timeline: bool = False) -> Case:
+    """The case for its page. Notes appear only in the timeline, which shows the latest
+    TIMELINE_PAGE entries: unless `full_timeline`, only that many notes are read into
+    `timeline_notes` (no older note can be among the latest entries), and `notes_total`
+    counts them all."""
+    case = _detail_queryset().get(pk=pk)
+    notes = case.notes.select_related("author").order_by("-created_at", "-pk")
+    case.timeline_notes = list(notes if full_timeline else notes[:TIMELINE_PAGE])
+    return case
 
-    Notes appear only in the timeline, which shows the latest TIMELINE_PAGE entries: without
-    `full_timeline` only that many notes are read into `timeline_notes` (the latest of them;
-    no older note can be among the latest entries), and `notes_total` counts them all.
-    """
-    notes = CaseNote.objects.select_related("author").order_by("-created_at", "-pk")
-    if not full_timeline:
-        notes = notes[:TIMELINE_PAGE]
+
+def _detail_queryset():
+    """The case with everything its page shows, but its notes (see `_detail_case`)."""
     notes_total = (
         CaseNote.objects.filter(case=OuterRef("pk"))
         .order_by()
@@ -115,7 +118,6 @@ def _detail_queryset(*, full_timeline: bool = False):
                 ),
             ),
             Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible")),
-            Prefetch("notes", queryset=notes, to_attr="timeline_notes"),
             Prefetch("phase_changes", queryset=PhaseChange.objects.select_related("changed_by")),
             Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
         )
@@ -246,7 +248,7 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
 def case_detail(request, reference):
     case = get_case_for(request, reference)
     full = request.GET.get("timeline") == "all"
-    case = _detail_queryset(full_timeline=full).get(pk=case.pk)
+    case = _detail_case(case.pk, full_timeline=full)
     return render(request, "cases/detail.html", _detail_context(case, full_timeline=full))
 
 
@@ -290,7 +292,7 @@ def _case_changed(request, case):
     are redirected (POST/redirect/GET)."""
     case.touch()
     if request.htmx:
-        fresh = _detail_queryset().get(pk=case.pk)
+        fresh = _detail_case(case.pk)
         response = render(request, "cases/detail.html", _detail_context(fresh))
         response["HX-Retarget"] = "#case-body"
         response["HX-Reselect"] = "#case-body"
