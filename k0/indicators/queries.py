@@ -184,18 +184,19 @@ _ASSESSMENTS = {
 
 
 def _utc_offsets(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, int]]:
-    """The local time zone's UTC offsets (in hours) between two instants.
+    """The local time zone's UTC offsets (in minutes) between two instants.
 
     A list of (instant the offset takes effect, offset): the first instant is `start`, each
-    further one a daylight-saving change. Changes happen on the hour, so checking every hour
-    of every day whose offset differs from the day before finds them all.
+    further one a daylight-saving change. Changes happen on the quarter hour at the finest
+    (on the hour in Helsinki), so checking every quarter of every day whose offset differs
+    from the day before finds them all.
     """
     tz = timezone.get_default_timezone()
 
     def offset(instant: dt.datetime) -> int:
-        return int(instant.astimezone(tz).utcoffset().total_seconds() // 3600)
+        return int(instant.astimezone(tz).utcoffset().total_seconds() // 60)
 
-    hour = dt.timedelta(hours=1)
+    quarter = dt.timedelta(minutes=15)
     start = start.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
     changes = [(start, offset(start))]
     day = start
@@ -204,7 +205,7 @@ def _utc_offsets(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime
         if offset(following) != changes[-1][1]:
             instant = day
             while offset(instant) == changes[-1][1]:
-                instant += hour
+                instant += quarter
             changes.append((instant, offset(instant)))
         day = following
     return changes
@@ -231,10 +232,10 @@ def _closure_days(periods: list[Period]) -> dict:
     changes = _utc_offsets(first, last)
     shift = models.Case(
         *(
-            models.When(closed_at__lt=instant, then=Value(f"{hours:+d} hours"))
-            for (instant, _), (_, hours) in zip(changes[1:], changes, strict=False)
+            models.When(closed_at__lt=instant, then=Value(f"{minutes:+d} minutes"))
+            for (instant, _), (_, minutes) in zip(changes[1:], changes, strict=False)
         ),
-        default=Value(f"{changes[-1][1]:+d} hours"),
+        default=Value(f"{changes[-1][1]:+d} minutes"),
         output_field=CharField(),
     )
     local_date = Func(F("closed_at"), shift, function="date", output_field=CharField())

@@ -22,10 +22,10 @@ UTC = dt.UTC
 def test_offsets_of_2025_change_on_the_eu_dates_at_one_utc():
     changes = _utc_offsets(local_midnight(dt.date(2025, 1, 1)), local_midnight(dt.date(2026, 1, 1)))
 
-    assert [(instant.isoformat(), hours) for instant, hours in changes] == [
-        ("2024-12-31T22:00:00+00:00", 2),
-        ("2025-03-30T01:00:00+00:00", 3),
-        ("2025-10-26T01:00:00+00:00", 2),
+    assert [(instant.isoformat(), minutes) for instant, minutes in changes] == [
+        ("2024-12-31T22:00:00+00:00", 120),
+        ("2025-03-30T01:00:00+00:00", 180),
+        ("2025-10-26T01:00:00+00:00", 120),
     ]
 
 
@@ -56,3 +56,17 @@ def test_days_to_closure_count_local_dates(db, closed_at_utc, local_days):
     histogram = collect([period], [Outcome.RESOLVED]).periods[period].closure_days
 
     assert sum(histogram.values(), start=Counter()) == Counter({local_days: 1})
+
+
+def test_offsets_find_a_change_on_the_half_hour(settings):
+    settings.TIME_ZONE = "Australia/Lord_Howe"  # +10:30 in winter, +11 in summer
+    start = dt.datetime(2025, 1, 1, tzinfo=UTC)
+
+    changes = _utc_offsets(start, dt.datetime(2026, 1, 1, tzinfo=UTC))
+
+    # Summer time ends at 02:00 local (+11) on 6 Apr, begins at 02:00 local (+10:30) on 5 Oct.
+    assert [(instant.isoformat(), minutes) for instant, minutes in changes] == [
+        ("2025-01-01T00:00:00+00:00", 660),
+        ("2025-04-05T15:00:00+00:00", 630),
+        ("2025-10-04T15:30:00+00:00", 660),
+    ]
