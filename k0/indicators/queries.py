@@ -1,7 +1,8 @@
 """The raw counts behind the indicators, aggregated in the database.
 
-`collect(periods)` runs a fixed number of grouped queries (one per population, plus the list
-of areas), however many cases or periods there are: each query groups by the finest
+`collect(periods)` runs a fixed number of grouped queries (one per population, a second one
+for staff who took part in an intervention, and the list of areas), however many cases or
+periods there are: each query groups by the finest
 breakdown the tables need — (area, school kind), and grade for pupils — and counts every
 period at once with a filtered COUNT/SUM per period. The area, school-kind, grade-band and
 city figures are then sums of these groups, so the breakdowns always add up.
@@ -12,9 +13,10 @@ Only categorical fields are read; no name, note or case reference leaves the dat
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 from django.db import connection, models
@@ -183,15 +185,21 @@ _ASSESSMENTS = {
 }
 
 
-def _utc_offsets(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, int]]:
+def _utc_offsets(start: dt.datetime, end: dt.datetime) -> tuple[tuple[dt.datetime, int], ...]:
     """The local time zone's UTC offsets (in minutes) between two instants.
 
     A list of (instant the offset takes effect, offset): the first instant is `start`, each
-    further one a daylight-saving change. Changes happen on the quarter hour at the finest
-    (on the hour in Helsinki), so checking every quarter of every day whose offset differs
-    from the day before finds them all.
+    further one a daylight-saving change. Kept per process: a twelve-year trend takes some
+    20 ms to work out, and the same periods are asked for again and again.
     """
-    tz = timezone.get_default_timezone()
+    return _offset_changes(start, end, timezone.get_default_timezone_name())
+
+
+@lru_cache(maxsize=64)
+def _offset_changes(start: dt.datetime, end: dt.datetime, zone: str):
+    # Changes happen on the quarter hour at the finest (on the hour in Helsinki), so checking
+    # every quarter of every day whose offset differs from the day before finds them all.
+    tz = zoneinfo.ZoneInfo(zone)
 
     def offset(instant: dt.datetime) -> int:
         return int(instant.astimezone(tz).utcoffset().total_seconds() // 60)
@@ -208,7 +216,7 @@ def _utc_offsets(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime
                 instant += quarter
             changes.append((instant, offset(instant)))
         day = following
-    return changes
+    return tuple(changes)
 
 
 def _closure_days(periods: list[Period]) -> dict:

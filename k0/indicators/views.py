@@ -139,8 +139,7 @@ def _report_chart(render_chart):
 
 
 CHARTS = {
-    "parties": _report_chart(charts.parties_chart),
-    "outcomes": _report_chart(charts.outcomes_chart),
+    **{name: _report_chart(draw) for name, draw in CHARTS_OF_REPORT.items()},
     "trend": _trend_chart,
 }
 
