@@ -43,6 +43,8 @@ env = environ.Env(
     STATIC_MANIFEST=(bool, True),
     ATTACHMENT_MAX_MB=(int, 10),
     RETENTION_YEARS=(int, 5),
+    CASE_INACTIVE_DAYS=(int, 730),
+    CASE_INACTIVE_GRACE_DAYS=(int, 90),
     LOG_LEVEL=(str, "INFO"),
 )
 # Booleans that are neither true nor false are an error, not silently false.
@@ -235,6 +237,17 @@ MEDIA_ROOT = VAR_DIR / "private"  # never served by URL; downloads go through ch
 ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_MB") * 1024 * 1024
 # Personal data of cases closed more than this many years ago is pseudonymised nightly.
 RETENTION_YEARS = env("RETENTION_YEARS")
+# An open case with no activity for CASE_INACTIVE_DAYS is listed to its coordinator and the
+# administrator, and closed as discontinued CASE_INACTIVE_GRACE_DAYS after that (k0.privacy).
+for _name, _low, _high in (("CASE_INACTIVE_DAYS", 90, 3650), ("CASE_INACTIVE_GRACE_DAYS", 14, 365)):
+    try:
+        _value = env(_name)
+    except ValueError:
+        raise ImproperlyConfigured(f"{_name}={env.str(_name)!r} is not a number of days.") from None
+    if not _low <= _value <= _high:
+        raise ImproperlyConfigured(f"{_name}={_value} is not between {_low} and {_high} (days).")
+CASE_INACTIVE_DAYS = env("CASE_INACTIVE_DAYS")
+CASE_INACTIVE_GRACE_DAYS = env("CASE_INACTIVE_GRACE_DAYS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o600

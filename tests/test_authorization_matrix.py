@@ -122,6 +122,10 @@ EXPECTED: dict[str, Rule] = {
     "cases:history": CASE_PAGE,
     "cases:close": CASE_PAGE,
     "cases:reopen": CASE_PAGE,
+    # A new case following a closed one: team members of the school on the case team; the
+    # assigned coordinator sees the case but opens no cases (403). The fixture case is open,
+    # so the allowed answer is a redirect back to it.
+    "cases:follow_on": rule({"case_team"}, get=(302,), post=(302,), denied=(403, 404)),
     "cases:advance": CASE_ACTION,
     "cases:progress": rule({"principal"}, post=(200,)),
     "cases:review": rule({"principal"}, get=POST_ONLY, post=(302,)),
@@ -176,6 +180,7 @@ EXPECTED["indicators:report_pdf"] = rule(
 EXPECTED["indicators:api"] = rule(set(), public=True, anonymous_get=(401,), denied=(401, 405))
 ADMIN_ONLY = rule({"administrator"}, denied=(403,))
 EXPECTED["privacy:search"] = ADMIN_ONLY
+EXPECTED["privacy:inactive"] = rule({"administrator"}, post=(200,), denied=(403,))
 EXPECTED["privacy:party"] = ADMIN_ONLY
 EXPECTED["privacy:export_json"] = rule({"administrator"}, get=POST_ONLY, post=(200,), denied=(403,))
 EXPECTED["privacy:export_pdf"] = rule({"administrator"}, get=POST_ONLY, post=(200,), denied=(403,))

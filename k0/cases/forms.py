@@ -182,6 +182,8 @@ class CaseCreateForm(TeamFieldsMixin, CaseReferralForm):
                 school = schools.filter(pk=int(self.data.get("school") or 0)).first()
             except (TypeError, ValueError):
                 school = None  # the school field itself reports the bad value
+        elif self.initial.get("school"):  # a new case following an old one: the old school
+            school = schools.filter(pk=self.initial["school"]).first()
         school = school or schools.first()
         self._setup_team_fields(school)
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -86,6 +86,17 @@ class ReferenceCounter(models.Model):
         return f"K0-{year}-{number:04d}"
 
 
+REOPEN_REFUSED_DATA_REMOVED = _(
+    "The personal data of this case was removed under the retention policy, so it cannot be "
+    "reopened. Open a new case that refers to it instead."
+)
+
+
+def inactive_limit(now: dt.datetime | None = None) -> dt.datetime:
+    """An open case whose last activity is at or before this is inactive."""
+    return (now or timezone.now()) - dt.timedelta(days=settings.CASE_INACTIVE_DAYS)
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> CaseQuerySet:
         """The one place deciding which cases' full records a user may see.
@@ -104,6 +115,13 @@ class CaseQuerySet(models.QuerySet):
 
     def in_schools_of_principal(self, user) -> CaseQuerySet:
         return self.filter(school__in=schools_where(user, Role.PRINCIPAL))
+
+    def inactive(self, now: dt.datetime | None = None) -> CaseQuerySet:
+        """Open cases with no recorded activity for CASE_INACTIVE_DAYS. They are listed to
+        their coordinator and the administrator and, after CASE_INACTIVE_GRACE_DAYS, closed as
+        discontinued by the nightly retention run (`Case.close_as_inactive`), so that their
+        data then ages like any closed case's."""
+        return self.exclude(phase=Phase.CLOSED).filter(last_activity_at__lte=inactive_limit(now))
 
     def with_follow_up_signals(self, today: dt.date | None = None) -> CaseQuerySet:
         """Annotates next due follow-up and the number of overdue ones, in the same query."""
@@ -233,8 +251,24 @@ class Case(models.Model):
     closure_acknowledged_at = models.DateTimeField(
         _("closure acknowledged by the principal"), null=True, blank=True
     )
+    # A case whose personal data was removed is never reopened; new events go into a new case
+    # that refers to it (and only by reference: nothing personal is copied).
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        verbose_name=_("follows case"),
+    )
+    # When the nightly run announced that the case is inactive (to its coordinator and
+    # responsible member). Activity after this time starts a new stretch; see
+    # `inactivity_announced`. Bookkeeping like last_activity_at, so not in history.
+    inactivity_notice_at = models.DateTimeField(
+        _("announced as inactive"), null=True, blank=True, editable=False
+    )
 
-    history = HistoricalRecords(excluded_fields=["last_activity_at"])
+    history = HistoricalRecords(excluded_fields=["last_activity_at", "inactivity_notice_at"])
     objects = CaseQuerySet.as_manager()
 
     class Meta:
@@ -295,6 +329,30 @@ class Case(models.Model):
     def touch(self) -> None:
         """Records activity (for 'no activity for N days'); not a change worth history."""
         Case.objects.filter(pk=self.pk).update(last_activity_at=timezone.now())
+
+    # --- retention -------------------------------------------------------------------------
+
+    @property
+    def personal_data_removed(self) -> bool:
+        """Pseudonymised by retention (k0.privacy): the case takes no new personal data and
+        is never reopened."""
+        return self.pseudonymised_at is not None
+
+    @property
+    def inactivity_announced(self) -> bool:
+        """Whether the current stretch without activity has been announced; anything recorded
+        after the announcement stops the countdown (and a later stretch is announced anew)."""
+        return (
+            self.inactivity_notice_at is not None
+            and self.inactivity_notice_at >= self.last_activity_at
+        )
+
+    def inactivity_closes_on(self, now: dt.datetime | None = None) -> dt.date:
+        """The day the nightly run closes this inactive case unless something is recorded
+        first: CASE_INACTIVE_GRACE_DAYS after the announcement (tonight's, if not yet made)."""
+        announced = self.inactivity_notice_at if self.inactivity_announced else None
+        start = timezone.localdate(announced or now or timezone.now())
+        return start + dt.timedelta(days=settings.CASE_INACTIVE_GRACE_DAYS)
 
     # --- phase guards ----------------------------------------------------------------------
 
@@ -470,9 +528,16 @@ class Case(models.Model):
         return change
 
     def reopen(self, *, by, reason: str) -> PhaseChange:
-        """Reopens a closed case into follow-up; the reason is recorded."""
+        """Reopens a closed case into follow-up; the reason is recorded.
+
+        A case whose personal data was removed by retention is not reopened: it would be open
+        again with its data gone, and new data in it would escape the retention that already
+        ran. New events go into a new case that refers to it (`follows`).
+        """
         with transaction.atomic():
             case = self._locked()
+            if case.personal_data_removed:
+                raise PhaseError([str(REOPEN_REFUSED_DATA_REMOVED)])
             if case.phase != Phase.CLOSED:
                 raise PhaseError([gettext("Only a closed case can be reopened.")])
             if not reason.strip():
@@ -481,6 +546,46 @@ class Case(models.Model):
             case.closed_at = None
             case.closure_acknowledged_at = None
             change = case._set_phase(Phase.FOLLOW_UP, by=by, reason=reason)
+        self.refresh_from_db()
+        return change
+
+    def close_as_inactive(self, *, now: dt.datetime | None = None) -> PhaseChange | None:
+        """Closes a case nobody has worked on as discontinued (the nightly retention run), so
+        that its data then ages like any closed case's. Returns None if it is not due.
+
+        1. Lock the case row.
+        2. Do nothing unless the case is still open and inactive, its inactivity was
+           announced (`inactivity_announced`: nothing recorded since) and the grace period
+           since the announcement has passed.
+        3. Outcome *discontinued*; the closing summary and the timeline say why, in the
+           responsible member's language. No checklist: nobody is working on the case.
+        4. Record the phase change with no user: the system did it, not a person.
+        """
+        now = now or timezone.now()
+        with transaction.atomic():
+            case = self._locked()
+            due = (
+                case.phase != Phase.CLOSED
+                and case.last_activity_at <= inactive_limit(now)
+                and case.inactivity_announced
+                and case.inactivity_closes_on(now) <= timezone.localdate(now)
+            )
+            if not due:
+                return None
+            language = case.responsible.language or settings.LANGUAGE_CODE
+            with translation.override(language):
+                note = gettext(
+                    "Closed automatically as discontinued: nothing was recorded in the case "
+                    "after %(last)s, and nothing during the notice period after the K-0 "
+                    "coordinator and the responsible member were told on %(told)s."
+                ) % {
+                    "last": _short_date(case.last_activity_at),
+                    "told": _short_date(case.inactivity_notice_at),
+                }
+            case.outcome = Outcome.DISCONTINUED
+            case.closing_summary = note
+            case.closed_at = now
+            change = case._set_phase(Phase.CLOSED, by=None, reason=note)
         self.refresh_from_db()
         return change
 
@@ -493,6 +598,10 @@ class Case(models.Model):
         self._history_user = by
         self.save()
         return change
+
+
+def _short_date(moment: dt.datetime) -> str:
+    return formats.date_format(timezone.localdate(moment), "SHORT_DATE_FORMAT")
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
@@ -514,9 +623,12 @@ class PhaseChange(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="phase_changes")
     from_phase = models.CharField(_("from"), max_length=20, choices=Phase.choices)
     to_phase = models.CharField(_("to"), max_length=20, choices=Phase.choices)
+    # Empty when K-0 itself made the change (an inactive case closed by the nightly run).
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("changed by"),
     )
@@ -527,6 +639,10 @@ class PhaseChange(models.Model):
         ordering = ["changed_at", "pk"]
         verbose_name = _("phase change")
         verbose_name_plural = _("phase changes")
+
+    @property
+    def actor(self) -> str:
+        return str(self.changed_by) if self.changed_by_id else gettext("K-0 (automatic)")
 
 
 def not_in_future(value):

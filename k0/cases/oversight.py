@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from itertools import chain
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
@@ -103,6 +104,15 @@ def coordinator_home(request):
         cases = cases.exclude(phase=Phase.CLOSED)
     schools = schools_where(request.user, Role.COORDINATOR).select_related("area")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Open cases nobody has worked on for CASE_INACTIVE_DAYS, with the day the nightly run
+    # closes them as discontinued unless something is recorded first (k0.privacy.inactive).
+    inactive = (
+        Case.objects.visible_to(request.user)
+        .filter(coordinator=request.user)
+        .inactive()
+        .select_related("school")
+        .order_by("last_activity_at", "pk")
+    )
     return render(
         request,
         "cases/coordinator_home.html",
@@ -111,6 +121,10 @@ def coordinator_home(request):
             "rows": _signals(page.object_list),
             "page": page,
             "show": request.GET.get("show", ""),
+            "inactive": [
+                {"case": case, "closes_on": case.inactivity_closes_on()} for case in inactive
+            ],
+            "inactive_days": settings.CASE_INACTIVE_DAYS,
         },
     )
 
@@ -196,6 +210,12 @@ def case_review(request, reference):
     case = progress_case(request, reference)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    if case.personal_data_removed:
+        # Retention has run; a comment written now would be personal data kept for ever.
+        messages.error(
+            request, _("The personal data of this case was removed; it takes no comments.")
+        )
+        return redirect("cases:progress", case.reference)
     form = forms.PrincipalReviewForm(request.POST)
     acknowledge = request.POST.get("acknowledge") == "1"
     if acknowledge and not (case.phase == Phase.CLOSED and not case.closure_acknowledged_at):

@@ -36,6 +36,7 @@ urlpatterns = [
     path("<str:reference>/advance/", views.case_advance, name="advance"),
     path("<str:reference>/close/", views.case_close, name="close"),
     path("<str:reference>/reopen/", views.case_reopen, name="reopen"),
+    path("<str:reference>/new-case/", views.case_follow_on, name="follow_on"),
     path("<str:reference>/history/", oversight.case_history, name="history"),
     path("<str:reference>/progress/", oversight.case_progress, name="progress"),
     path("<str:reference>/review/", oversight.case_review, name="review"),

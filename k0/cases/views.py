@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -25,6 +26,7 @@ from .audit import log_access
 from .choices import PHASE_ORDER, Phase
 from .filters import CaseFilter
 from .models import (
+    REOPEN_REFUSED_DATA_REMOVED,
     AccessAction,
     AccessLog,
     Agreement,
@@ -39,6 +41,7 @@ from .models import (
     PartyGroup,
     PhaseChange,
     PhaseError,
+    inactive_limit,
 )
 from .services import open_case, set_case_team
 
@@ -90,11 +93,12 @@ def _detail_queryset():
     )
     return (
         Case.objects.select_related(
-            "school", "school__area", "responsible", "coordinator", "created_by"
+            "school", "school__area", "responsible", "coordinator", "created_by", "follows"
         )
         .annotate(notes_total=Coalesce(Subquery(notes_total), 0))
         .prefetch_related(
             "members",
+            Prefetch("followed_by", queryset=Case.objects.only("reference", "follows")),
             Prefetch(
                 "parties",
                 queryset=Party.objects.select_related("consent_given_by").prefetch_related(
@@ -193,7 +197,7 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
         if change.from_phase == Phase.CLOSED:
             title = _("Reopened")
         entries.append(
-            TimelineEntry(change.changed_at, "phase", title, change.reason, str(change.changed_by))
+            TimelineEntry(change.changed_at, "phase", title, change.reason, change.actor)
         )
     for item in case.interventions.all():
         entries.append(
@@ -280,6 +284,10 @@ def _detail_context(case, *, full_timeline: bool = False, **extra):
         "note_form": forms.NoteForm(case=case, auto_id="id_note_%s"),
         "today": timezone.localdate(),
         "is_closed": case.phase == Phase.CLOSED,
+        # Open but untouched for CASE_INACTIVE_DAYS: the day it will be closed (k0.privacy).
+        "inactive_closes_on": case.inactivity_closes_on()
+        if case.phase != Phase.CLOSED and case.last_activity_at <= inactive_limit()
+        else None,
         "case_labels": case.choice_labels(),
         "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
     }
@@ -515,7 +523,10 @@ def case_reopen(request, reference):
     case = get_case_for(request, reference, CasePerm.CHANGE)
     form = forms.ReopenForm(request.POST or None)
     errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
+    if case.personal_data_removed:
+        # Said before anyone writes a reason; `Case.reopen` refuses in any case.
+        errors = [str(REOPEN_REFUSED_DATA_REMOVED)]
+    elif request.method == "POST" and form.is_valid():
         try:
             case.reopen(by=request.user, reason=form.cleaned_data["reason"])
         except PhaseError as error:
@@ -525,9 +536,62 @@ def case_reopen(request, reference):
             return _case_changed(request, case)
     return render(
         request,
-        "cases/case_form.html",
-        {"case": case, "form": form, "title": _("Reopen the case"), "errors": errors},
+        "cases/reopen.html",
+        {
+            "case": case,
+            "form": form,
+            "title": _("Reopen the case"),
+            "errors": errors,
+            "can_open_cases": has_role(request.user, Role.TEAM_MEMBER),
+        },
     )
+
+
+# Categorical referral fields a new case takes over from the closed case it follows. Never
+# the texts, parties or anything else personal: a case whose data was removed has none left,
+# and one whose data is kept must not have it copied past its retention.
+FOLLOW_ON_FIELDS = [
+    "referral_source",
+    "crime_report",
+    "police_request",
+    "forms_of_bullying",
+    "locations",
+    "already_tried",
+]
+
+
+def case_follow_on(request, reference):
+    """A new case for new events after a closed case (the only way on from a case whose
+    personal data was removed): prefilled with the old case's school and categorical referral
+    fields, and linked to it by `follows`. Only team members open cases, as on `case_create`;
+    the case is looked up first, so anyone else who may not know it gets 404."""
+    previous = get_case_for(request, reference, CasePerm.CHANGE)
+    if not has_role(request.user, Role.TEAM_MEMBER):
+        raise PermissionDenied
+    if previous.phase != Phase.CLOSED:
+        messages.error(request, _("The case is still open: record the new events in it."))
+        return redirect(previous)
+    initial = {"school": previous.school_id}
+    initial.update({name: getattr(previous, name) for name in FOLLOW_ON_FIELDS})
+    form = forms.CaseCreateForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        case = open_case(
+            created_by=request.user,
+            school=data.pop("school"),
+            responsible=data.pop("responsible"),
+            members=list(data.pop("members")),
+            coordinator=data.pop("coordinator"),
+            follows=previous,
+            **data,
+        )
+        messages.success(
+            request,
+            _("Case %(ref)s opened; it follows case %(old)s.")
+            % {"ref": case.reference, "old": previous.reference},
+        )
+        return redirect(case)
+    return render(request, "cases/create.html", {"form": form, "follows": previous})
 
 
 def attachment_add(request, reference):

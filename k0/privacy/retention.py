@@ -2,10 +2,13 @@
 
 Each case is pseudonymised in its own transaction, so a run stopped half-way leaves every
 case either untouched or complete, and the next run simply continues (it picks the cases not
-yet pseudonymised). Names become stable pseudonyms ("Oppilas A"); free text is blanked;
-attachments and generated files are deleted; the same is done to every history row, which
-holds the same personal data. Roles, kinds, grades, phases, dates, outcomes, intervention
-kinds and assessments are kept, so the indicators do not change.
+yet pseudonymised since their latest closing). Before that, the run closes open cases nobody
+has worked on for years (`k0.privacy.inactive`), so that no case escapes by staying open.
+
+Names become stable pseudonyms ("Oppilas A"); free text is blanked; attachments and generated
+files are deleted; the same is done to every history row, which holds the same personal data.
+Roles, kinds, grades, phases, dates, outcomes, intervention kinds and assessments are kept, so
+the indicators do not change.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -35,6 +38,8 @@ from k0.cases.models import (
 )
 from k0.cases.oversight import party_pseudonyms
 
+from .inactive import InactivityReport, handle_inactive_cases
+
 log = logging.getLogger("k0.retention")
 
 CHILD_MODELS = [Intervention, Agreement, FollowUp, CaseNote, PrincipalReview]
@@ -45,12 +50,22 @@ def policy_name() -> str:
     return f"closed+{settings.RETENTION_YEARS}y"
 
 
-def due_cases(now=None):
-    """Closed cases past the retention period that still hold personal data."""
+def retention_limit(now=None):
+    """Cases closed before this are past the retention period."""
     now = now or timezone.now()
-    limit = now - timedelta(days=round(365.25 * settings.RETENTION_YEARS))
-    return Case.objects.filter(
-        closed_at__isnull=False, closed_at__lt=limit, pseudonymised_at__isnull=True
+    return now - timedelta(days=round(365.25 * settings.RETENTION_YEARS))
+
+
+# Not pseudonymised since the latest closing. A pseudonymised case is never reopened
+# (`Case.reopen`), but should any route ever bring one back, whatever it gathered while open
+# ages from its new closing and is removed in turn.
+NOT_PSEUDONYMISED = Q(pseudonymised_at__isnull=True) | Q(pseudonymised_at__lt=F("closed_at"))
+
+
+def due_cases(now=None):
+    """Closed cases past the retention period that may hold personal data."""
+    return Case.objects.filter(closed_at__isnull=False, closed_at__lt=retention_limit(now)).filter(
+        NOT_PSEUDONYMISED
     )
 
 
@@ -88,10 +103,11 @@ def delete_generated_files(case: Case) -> int:
 
 
 @transaction.atomic
-def pseudonymise_case(case_id: int, *, policy: str) -> bool:
-    """Removes the personal data of one case. Returns False if already done."""
+def pseudonymise_case(case_id: int, *, policy: str, now=None) -> bool:
+    """Removes the personal data of one case. Returns False if it is not due (any more):
+    already done, or reopened since it was selected."""
     case = Case.objects.select_for_update().get(pk=case_id)
-    if case.pseudonymised_at:
+    if not due_cases(now).filter(pk=case_id).exists():
         return False
     parties = list(case.parties.prefetch_related("pupil_links"))
     pseudonymise_parties(parties)
@@ -110,7 +126,9 @@ def pseudonymise_case(case_id: int, *, policy: str) -> bool:
     delete_generated_files(case)
     values = {name: "" for name in Case.personal_fields}
     _scrub(Case, [case.pk], values)
-    Case.objects.filter(pk=case.pk).update(pseudonymised_at=timezone.now(), retention_policy=policy)
+    Case.objects.filter(pk=case.pk).update(
+        pseudonymised_at=now or timezone.now(), retention_policy=policy
+    )
     return True
 
 
@@ -119,6 +137,7 @@ class RetentionReport:
     dry_run: bool
     per_school: Counter = field(default_factory=Counter)
     done: int = 0
+    inactive: InactivityReport = field(default_factory=InactivityReport)
 
     @property
     def total(self) -> int:
@@ -128,11 +147,15 @@ class RetentionReport:
 def apply_retention(
     *, dry_run: bool = False, now=None, batch_size: int = 50, stop_after: int | None = None
 ) -> RetentionReport:
-    """Pseudonymises every due case (or, with dry_run, only counts them per school).
+    """Closes inactive open cases whose notice period is over and announces newly inactive
+    ones (`k0.privacy.inactive`), then pseudonymises every due case (or, with dry_run, only
+    reports what would happen).
 
     `stop_after` ends the run after that many cases, for tests of an interrupted run.
     """
     report = RetentionReport(dry_run=dry_run)
+    now = now or timezone.now()
+    report.inactive = handle_inactive_cases(now, dry_run=dry_run)
     due = due_cases(now).select_related("school").order_by("pk")
     for case in due:
         report.per_school[case.school.name] += 1
@@ -144,7 +167,7 @@ def apply_retention(
         for case_id in ids[start : start + batch_size]:
             if stop_after is not None and report.done >= stop_after:
                 return report
-            if pseudonymise_case(case_id, policy=policy):
+            if pseudonymise_case(case_id, policy=policy, now=now):
                 report.done += 1
     log.info("retention pseudonymised %s cases (policy %s)", report.done, policy)
     return report

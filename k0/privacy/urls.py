@@ -5,6 +5,7 @@ from . import views
 app_name = "privacy"
 urlpatterns = [
     path("", views.search, name="search"),
+    path("inactive-cases/", views.inactive, name="inactive"),
     path("parties/<int:pk>/", views.party_detail, name="party"),
     path("parties/<int:pk>/export.json", views.export_json, name="export_json"),
     path("parties/<int:pk>/export.pdf", views.export_pdf, name="export_pdf"),

@@ -7,10 +7,13 @@ import json
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,6 +21,7 @@ from k0.cases.audit import log_access
 from k0.cases.models import AccessAction, Party
 from k0.documents.rendering import render_pdf
 
+from .inactive import inactive_cases
 from .models import DataSubjectRequest, RequestKind
 from .subject import erase_party, party_record
 
@@ -120,3 +124,30 @@ def erase(request, pk):
     _audit(request, party, RequestKind.ERASE, form.cleaned_data["reason"])
     messages.success(request, _("The person's data was pseudonymised."))
     return redirect("privacy:party", party.pk)
+
+
+@administrator_required
+def inactive(request):
+    """Open cases city-wide with no activity for CASE_INACTIVE_DAYS, and the day the nightly
+    run closes each as discontinued. References, schools and staff only: nothing about the
+    children, so no access-log row is needed."""
+    now = timezone.now()
+    page = Paginator(inactive_cases(now), 50).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "case": case,
+            "announced": case.inactivity_notice_at if case.inactivity_announced else None,
+            "closes_on": case.inactivity_closes_on(now),
+        }
+        for case in page.object_list
+    ]
+    return render(
+        request,
+        "privacy/inactive.html",
+        {
+            "page": page,
+            "rows": rows,
+            "inactive_days": settings.CASE_INACTIVE_DAYS,
+            "grace_days": settings.CASE_INACTIVE_GRACE_DAYS,
+        },
+    )

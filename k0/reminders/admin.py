@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from .models import DigestLog, InvitationDelivery, MeetingInvitation, ReminderLog
+from .models import (
+    DigestLog,
+    InactiveCaseNotice,
+    InvitationDelivery,
+    MeetingInvitation,
+    ReminderLog,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -35,3 +41,11 @@ class MeetingInvitationAdmin(ReadOnlyAdmin):
 class InvitationDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("invitation_id", "recipient", "sequence", "method", "status", "attempts")
     list_filter = ("status", "method")
+
+
+@admin.register(InactiveCaseNotice)
+class InactiveCaseNoticeAdmin(ReadOnlyAdmin):
+    list_display = ("announced_at", "case", "recipient", "status", "attempts")
+    list_filter = ("status", "announced_at")
+    list_select_related = ("case", "recipient")
+    readonly_fields = ("last_error",)

@@ -47,6 +47,14 @@ class CaseItem:
 
 
 @dataclass(frozen=True)
+class InactiveCaseItem:
+    reference: str
+    last_activity: date
+    closes_on: date
+    url: str
+
+
+@dataclass(frozen=True)
 class MeetingItem:
     reference: str
     starts_at: datetime

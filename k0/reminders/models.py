@@ -173,3 +173,33 @@ class InvitationDelivery(Outbox):
             )
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+
+class InactiveCaseNotice(Outbox):
+    """Tells a case's coordinator or responsible member, once, that the open case has had no
+    recorded activity for CASE_INACTIVE_DAYS and will be closed as discontinued unless
+    something is recorded in it (k0.privacy). Unique per case, recipient and announcement
+    (`Case.inactivity_notice_at`): a later stretch of inactivity is announced anew."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case")
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    announced_at = models.DateTimeField(_("announced"))
+
+    class Meta:
+        verbose_name = _("inactive case notice")
+        verbose_name_plural = _("inactive case notices")
+        ordering = ["-announced_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "recipient", "announced_at"],
+                name="inactive_notice_once_per_recipient_and_announcement",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "recipient"])]

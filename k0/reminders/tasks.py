@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from .inactive import send_pending_notices
 from .invitations import deliver_invitation, deliver_pending_invitations
 from .services import retry_pending, run_daily
 
@@ -44,9 +45,11 @@ def sweep_outbox_task() -> dict:
     broker outage, a lost message or a failure's back-off. Never sends anything twice."""
     summary = retry_pending()
     invitations = deliver_pending_invitations()
+    notices = send_pending_notices()
     return {
         "reminder_emails": summary.reminder_emails,
         "digests": summary.digests,
         "invitations": invitations["sent"],
-        "failed": summary.failed + invitations["failed"],
+        "inactive_case_notices": notices["sent"],
+        "failed": summary.failed + invitations["failed"] + notices["failed"],
     }
