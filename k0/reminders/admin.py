@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DigestLog, InvitationDelivery, MeetingInvitation, ReminderLog
+from .models import ClosureNotice, DigestLog, InvitationDelivery, MeetingInvitation, ReminderLog
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -35,3 +35,10 @@ class MeetingInvitationAdmin(ReadOnlyAdmin):
 class InvitationDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("invitation_id", "recipient", "sequence", "method", "status", "attempts")
     list_filter = ("status", "method")
+
+
+@admin.register(ClosureNotice)
+class ClosureNoticeAdmin(ReadOnlyAdmin):
+    list_display = ("closure_id", "recipient", "status", "attempts", "sent_at")
+    list_filter = ("status",)
+    readonly_fields = ("last_error",)
