@@ -1,3 +1,5 @@
+import warnings
+
 import pytest
 from django.utils import translation
 
@@ -10,6 +12,30 @@ from .factories import MembershipFactory, SchoolFactory, UserFactory
 def _fast_password_hashing(settings):
     # Production hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and one last check before it is dropped: a session a
+    test left open (a worker process, a thread, the live server) would make PostgreSQL refuse
+    to drop it and leave it behind. Such sessions are ended, and named in a warning."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    from tests import worker_processes
+
+    with django_db_blocker.unblock():
+        left = worker_processes.other_connections(connection)
+        if left:
+            worker_processes.terminate(connection, [pid for pid, _, _ in left])
+    if left:
+        warnings.warn(
+            f"sessions left open on the test database were ended: {left}",
+            pytest.PytestWarning,
+            stacklevel=1,
+        )
 
 
 @pytest.fixture(autouse=True)

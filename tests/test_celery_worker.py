@@ -2,7 +2,6 @@
 filesystem broker locally, Redis in CI)."""
 
 import os
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -10,15 +9,18 @@ from pathlib import Path
 import pytest
 
 from k0.tasks import health_check
+from tests import worker_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def worker():
+    """A worker in a process group of its own; afterwards every process of the group is
+    stopped and waited for (see `tests.worker_processes`)."""
     log = ROOT / "var" / "test-worker.log"
     log.parent.mkdir(exist_ok=True)
-    proc = subprocess.Popen(
+    process = worker_processes.start(
         [
             sys.executable,
             "-m",
@@ -34,17 +36,12 @@ def worker():
             "--without-mingle",
             "--without-gossip",
         ],
-        cwd=ROOT,
+        log=log,
         env=os.environ.copy(),
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
+        cwd=ROOT,
     )
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    yield process
+    worker_processes.stop([process])
 
 
 @pytest.mark.worker

@@ -849,6 +849,34 @@ class Intervention(models.Model):
             raise ValidationError({"date": _("A done intervention cannot be dated in the future.")})
         if self.case_id and self.date and self.date < self.case.referred_on:
             raise ValidationError({"date": _("The date is before the referral.")})
+        self._clean_not_done_before_start()
+
+    @property
+    def starts_at(self) -> dt.datetime | None:
+        """The start as an aware time on the schools' clock (Helsinki), or None without a date
+        and a start time."""
+        if self.date is None or self.start_time is None:
+            return None
+        naive = dt.datetime.combine(self.date, self.start_time)
+        return timezone.make_aware(naive, timezone.get_default_timezone())
+
+    def _clean_not_done_before_start(self):
+        # A meeting cannot have taken place before it starts. Marking an invited meeting done
+        # too early used to cancel it in everyone's calendar (the date alone is checked above).
+        starts_at = self.starts_at
+        if self.status == InterventionStatus.DONE and starts_at and starts_at > timezone.now():
+            raise ValidationError(
+                {
+                    "status": _(
+                        "The meeting starts on %(date)s at %(time)s: it cannot be marked done "
+                        "before it starts. Keep it planned, or correct the date or the start time."
+                    )
+                    % {
+                        "date": formats.date_format(self.date, "SHORT_DATE_FORMAT"),
+                        "time": f"{self.start_time:%H:%M}",
+                    }
+                }
+            )
 
 
 class Agreement(models.Model):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from k0.reminders.closures import closure_awaits_acknowledgement
 from k0.reminders.invitations import intervention_changed, intervention_removed
 from schools.models import Role
 from schools.roles import has_role, role_required, schools_where
@@ -41,6 +42,7 @@ from .models import (
     PartyGroup,
     PhaseChange,
     PhaseError,
+    PrincipalReview,
     inactive_limit,
 )
 from .services import open_case, set_case_team
@@ -124,6 +126,7 @@ def _detail_queryset():
             Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible")),
             Prefetch("phase_changes", queryset=PhaseChange.objects.select_related("changed_by")),
             Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+            Prefetch("reviews", queryset=PrincipalReview.objects.select_related("author")),
         )
     )
 
@@ -189,7 +192,8 @@ class TimelineEntry:
 
 
 def build_timeline(case: Case) -> list[TimelineEntry]:
-    """Phase changes, interventions, agreements, follow-ups and notes, newest first.
+    """Phase changes, interventions, agreements, follow-ups, notes, attachments and the
+    principal's reviews, newest first.
     Uses only prefetched rows, so its cost does not grow with queries."""
     entries = []
     for change in case.phase_changes.all():
@@ -243,6 +247,22 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
                 f"attachment-{item.pk}",
             )
         )
+    for review in case.reviews.all():
+        title = (
+            _("The principal acknowledged the closure")
+            if review.acknowledges_closure
+            else _("Comment from the principal")
+        )
+        entries.append(
+            TimelineEntry(
+                review.created_at,
+                "review",
+                title,
+                review.comment,
+                str(review.author),
+                "principal-review",
+            )
+        )
     entries.append(
         TimelineEntry(case.opened_at, "phase", _("Case opened"), "", str(case.created_by))
     )
@@ -290,9 +310,17 @@ def _detail_context(case, *, full_timeline: bool = False, **extra):
         else None,
         "case_labels": case.choice_labels(),
         "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
+        **_review_context(case),
     }
     context.update(extra)
     return context
+
+
+def _review_context(case) -> dict:
+    """What the principal said about the case, newest first: their form tells them that the
+    case team sees it."""
+    reviews = sorted(case.reviews.all(), key=lambda r: (r.created_at, r.pk), reverse=True)
+    return {"principal_reviews": reviews}
 
 
 def _case_changed(request, case):
@@ -501,7 +529,9 @@ def case_close(request, reference):
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            case.close(by=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                closure = case.close(by=request.user, **form.cleaned_data)
+                closure_awaits_acknowledgement(closure=closure)
         except PhaseError as error:
             errors = error.missing
         else:

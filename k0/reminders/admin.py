@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import (
+    ClosureNotice,
     DigestLog,
     InactiveCaseNotice,
     InvitationDelivery,
@@ -48,4 +49,10 @@ class InactiveCaseNoticeAdmin(ReadOnlyAdmin):
     list_display = ("announced_at", "case", "recipient", "status", "attempts")
     list_filter = ("status", "announced_at")
     list_select_related = ("case", "recipient")
+
+
+@admin.register(ClosureNotice)
+class ClosureNoticeAdmin(ReadOnlyAdmin):
+    list_display = ("closure_id", "recipient", "status", "attempts", "sent_at")
+    list_filter = ("status",)
     readonly_fields = ("last_error",)

@@ -9,9 +9,12 @@ e-mail address; children and guardians are never users and never get one.
 Each revision is one outbox row per attendee (`InvitationDelivery`, unique per invitation,
 attendee and SEQUENCE) sent by `deliver_invitation` with the claim in `delivery`.
 
-A meeting recorded as *done* once its start time has passed is not cancelled: it took
-place, and a cancellation would remove it from everyone's calendar afterwards. Marked done
-before its start, it will not take place as invited, and is cancelled.
+"Done" never cancels. A meeting recorded as *done* took place — the model refuses "done"
+before the start (`Intervention.clean`) — and a cancellation would remove it from everyone's
+calendar afterwards. If it is recorded at another time than the invitation said, the
+attendees get an update, so their calendars show when it really took place; otherwise they
+get nothing. A cancellation goes out only when the meeting is removed, or is no longer a
+meeting with a date and a time, or an attendee is taken off it.
 """
 
 from __future__ import annotations
@@ -53,9 +56,7 @@ def is_schedulable(intervention: Intervention) -> bool:
 
 
 def _schedule(intervention: Intervention) -> tuple[dt.datetime, int]:
-    naive = dt.datetime.combine(intervention.date, intervention.start_time)
-    starts_at = timezone.make_aware(naive, timezone.get_default_timezone())
-    return starts_at, intervention.duration_minutes or DEFAULT_DURATION_MINUTES
+    return intervention.starts_at, intervention.duration_minutes or DEFAULT_DURATION_MINUTES
 
 
 def _recipients(intervention: Intervention) -> set[int]:
@@ -161,18 +162,16 @@ def send_invitation(*, intervention: Intervention, by) -> MeetingInvitation:
 def intervention_changed(intervention: Intervention, *, by=None) -> MeetingInvitation | None:
     """Call after saving an intervention (and its facilitators). Sends an update when the
     time, length or attendees of an invited meeting changed, and a cancellation when it is
-    no longer a planned meeting with a date and time (unless it was held: recorded as done
-    after its start)."""
+    no longer a planned meeting with a date and time — unless it was recorded as done (see
+    `_record_held`)."""
     invitation = _locked_invitation(intervention)
     if invitation is None:
         return None  # never sent: invitations are sent on request only
     if not is_schedulable(intervention):
-        held = (
-            intervention.status == InterventionStatus.DONE
-            and invitation.starts_at <= timezone.now()
-        )
-        if held or invitation.cancelled:
+        if invitation.cancelled:
             return invitation
+        if intervention.status == InterventionStatus.DONE:
+            return _record_held(invitation, intervention)
         return _cancel(invitation)
     starts_at, duration = _schedule(intervention)
     recipients = _recipients(intervention)
@@ -203,6 +202,24 @@ def intervention_removed(intervention: Intervention, *, by=None) -> MeetingInvit
     if invitation is None or invitation.cancelled:
         return invitation
     return _cancel(invitation)
+
+
+def _record_held(invitation: MeetingInvitation, intervention: Intervention) -> MeetingInvitation:
+    """A meeting recorded as done: never a cancellation. The attendees who hold the event
+    get an update only if it is recorded at another time or length than invited; a change
+    of facilitators after the meeting changes nobody's calendar."""
+    if intervention.starts_at is None:
+        return invitation  # recorded without a start time: the invited time stands
+    starts_at, duration = _schedule(intervention)
+    if invitation.starts_at == starts_at and invitation.duration_minutes == duration:
+        return invitation
+    invitation.sequence += 1
+    invitation.starts_at = starts_at
+    invitation.duration_minutes = duration
+    invitation.updated_at = timezone.now()
+    invitation.save()
+    _issue(invitation, set(invitation.attendees.values_list("pk", flat=True)))
+    return invitation
 
 
 def _cancel(invitation: MeetingInvitation) -> MeetingInvitation:

@@ -1,10 +1,12 @@
-"""What has been (or is to be) sent: reminders, digests and meeting invitations.
+"""What has been (or is to be) sent: reminders, digests, meeting invitations and closure
+notices to principals.
 
 Every e-mail K-0 sends in the background has an outbox row here before it is sent. The row
 is the claim: a unique key says what may be sent at most once (one reminder per follow-up per
-day, one digest per user per week, one invitation per attendee per revision), and a
-conditional update from *pending* to *sent* — done in the same transaction as the SMTP call —
-decides which worker sends it. See `k0.reminders.delivery`.
+day, one digest per user per week, one invitation per attendee per revision, one closure
+notice per principal per closure), and a conditional update from *pending* to *sent* — done
+in the same transaction as the SMTP call — decides which worker sends it. See
+`k0.reminders.delivery`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from k0.cases.models import Case, FollowUp, Intervention
+from k0.cases.models import Case, FollowUp, Intervention, PhaseChange
 
 
 class DeliveryStatus(models.TextChoices):
@@ -203,3 +205,32 @@ class InactiveCaseNotice(Outbox):
             )
         ]
         indexes = [models.Index(fields=["status", "recipient"])]
+
+
+class ClosureNotice(Outbox):
+    """An e-mail telling a principal that a closure awaits their acknowledgement.
+
+    Unique per closure (the phase change that closed the case) and principal: however often
+    it is tried, each principal hears of a closure once; a case reopened and closed again is
+    a new closure, and is notified again."""
+
+    closure = models.ForeignKey(
+        PhaseChange, on_delete=models.CASCADE, related_name="+", verbose_name=_("closure")
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+
+    class Meta:
+        verbose_name = _("closure notice")
+        verbose_name_plural = _("closure notices")
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["closure", "recipient"], name="closure_notice_once_per_principal"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from .closures import deliver_closure_notices, deliver_pending_closure_notices
 from .inactive import send_pending_notices
 from .invitations import deliver_invitation, deliver_pending_invitations
 from .services import retry_pending, run_daily
@@ -39,6 +40,22 @@ def deliver_invitation_task(self, invitation_id: int) -> dict:
     return counts
 
 
+@shared_task(
+    bind=True, name="k0.reminders.deliver_closure_notices", max_retries=None, ignore_result=True
+)
+def deliver_closure_notices_task(self, closure_id: int) -> dict:
+    """Tells the principals that a closure awaits their acknowledgement."""
+    counts = deliver_closure_notices(closure_id)
+    if counts["failed"] and self.request.retries < settings.REMINDER_MAX_ATTEMPTS:
+        from .delivery import earliest_retry
+        from .models import ClosureNotice
+
+        wait = earliest_retry(ClosureNotice, closure_id=closure_id)
+        if wait is not None:
+            raise self.retry(countdown=wait.total_seconds())
+    return counts
+
+
 @shared_task(name="k0.reminders.sweep_outbox", ignore_result=True)
 def sweep_outbox_task() -> dict:
     """Beat, every OUTBOX_SWEEP_MINUTES: sends e-mails that are pending and due — after a
@@ -46,10 +63,12 @@ def sweep_outbox_task() -> dict:
     summary = retry_pending()
     invitations = deliver_pending_invitations()
     notices = send_pending_notices()
+    closures = deliver_pending_closure_notices()
     return {
         "reminder_emails": summary.reminder_emails,
         "digests": summary.digests,
         "invitations": invitations["sent"],
         "inactive_case_notices": notices["sent"],
-        "failed": summary.failed + invitations["failed"] + notices["failed"],
+        "closure_notices": closures["sent"],
+        "failed": summary.failed + invitations["failed"] + notices["failed"] + closures["failed"],
     }

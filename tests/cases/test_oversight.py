@@ -1,8 +1,10 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from k0.cases.models import AccessLog, Case, CaseNote, FollowUp, Intervention, PrincipalReview
 from k0.cases.pseudonyms import PartyRef, letters, pseudonyms
@@ -134,6 +136,49 @@ def test_principal_acknowledges_closure_with_history(client, principal, case, ca
     assert case.history.latest().history_user == principal
     overview = client.get(reverse("cases:principal_overview"), {"show": "awaiting"})
     assert overview.context["awaiting_count"] == 0
+
+
+def test_case_team_sees_the_principals_comments_and_acknowledgement(
+    client, principal, case, case_team_member
+):
+    principal.first_name, principal.last_name = "Riitta", "Rehtori"
+    principal.save()
+    review_url = reverse("cases:review", args=[case.reference])
+    client.force_login(principal)
+    client.post(review_url, {"comment": "Muistakaa jälkiseuranta."})
+    case.close(
+        by=case_team_member, outcome="transferred", closing_summary="Siirretty.", aftercare_plan=""
+    )
+
+    client.force_login(case_team_member)
+    body = client.get(case.get_absolute_url()).content.decode()
+    assert 'id="principal-review"' in body and 'id="acknowledgement-awaited"' in body
+    assert "27.11.2026 Riitta Rehtori: Muistakaa jälkiseuranta." in body
+
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)):
+        client.force_login(principal)
+        response = client.post(review_url, {"acknowledge": "1", "comment": "Kuitattu, kiitos."})
+        assert response.url == reverse("cases:progress", args=[case.reference])
+        client.force_login(case_team_member)
+        response = client.get(case.get_absolute_url())
+    body = response.content.decode()
+    assert 'id="acknowledgement-awaited"' not in body
+    acknowledged = "30.11.2026 Riitta Rehtori – {}: Kuitattu, kiitos.".format(
+        gettext("acknowledged the closure")
+    )
+    assert acknowledged in body
+    assert body.index(acknowledged) < body.index("27.11.2026 Riitta Rehtori: Muistakaa")
+    reviews = [
+        (entry.when.date(), entry.text, entry.by, entry.anchor)
+        for entry in response.context["timeline"]
+        if entry.kind == "review"
+    ]
+    assert reviews == [
+        (dt.date(2026, 11, 30), "Kuitattu, kiitos.", "Riitta Rehtori", "principal-review"),
+        (dt.date(2026, 11, 27), "Muistakaa jälkiseuranta.", "Riitta Rehtori", "principal-review"),
+    ]
+    titles = {e.title for e in response.context["timeline"] if e.kind == "review"}
+    assert len(titles) == 2  # an acknowledgement reads differently from a comment
 
 
 def test_open_case_cannot_be_acknowledged_but_can_be_commented(client, principal, case):

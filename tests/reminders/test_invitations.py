@@ -3,9 +3,14 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
 from icalendar import Calendar
 
+from k0.cases.models import Intervention
 from k0.reminders.invitations import (
     InvitationError,
     deliver_pending_invitations,
@@ -16,7 +21,7 @@ from k0.reminders.invitations import (
 from k0.reminders.models import DeliveryStatus, InvitationDelivery, MeetingInvitation
 from tests.factories import UserFactory
 
-from .conftest import add_meeting
+from .conftest import HELSINKI, add_meeting
 
 
 @pytest.fixture
@@ -167,7 +172,10 @@ def test_a_meeting_recorded_as_done_is_not_cancelled(sent, case, case_team_membe
     assert messages == []
 
 
-def test_a_meeting_marked_done_before_its_start_is_cancelled(sent, case, case_team_member):
+def test_done_never_cancels_even_when_saved_before_the_start_without_the_form(
+    sent, case, case_team_member
+):
+    # The form refuses this (see below); code that saves without it must still not cancel.
     meeting = add_meeting(
         case, facilitators=[case_team_member], date=dt.date(2026, 11, 27), start=dt.time(15, 0)
     )
@@ -175,7 +183,113 @@ def test_a_meeting_marked_done_before_its_start_is_cancelled(sent, case, case_te
     meeting.status = "done"
     meeting.save()
     _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
-    assert [event_of(m)[0] for m in messages] == ["CANCEL"]
+    assert messages == []
+    assert not InvitationDelivery.objects.filter(method="CANCEL").exists()
+
+
+def test_a_meeting_recorded_as_done_at_another_time_sends_an_update(
+    sent, case, case_team_member, coordinator
+):
+    meeting = add_meeting(
+        case,
+        facilitators=[case_team_member, coordinator],
+        date=dt.date(2026, 11, 27),
+        start=dt.time(6, 0),
+    )
+    invitation, _ = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    # It was held half an hour earlier than invited, and the coordinator did not come.
+    meeting.status = "done"
+    meeting.start_time = dt.time(5, 30)
+    meeting.save()
+    meeting.facilitators.set([case_team_member])
+    _, messages = sent(lambda: intervention_changed(meeting, by=case_team_member))
+    assert sorted(m.to[0] for m in messages) == sorted([case_team_member.email, coordinator.email])
+    for message in messages:
+        method, event = event_of(message)
+        assert method == "REQUEST"
+        assert str(event["UID"]) == invitation.uid and event["SEQUENCE"] == 1
+        assert event.start == dt.datetime(2026, 11, 27, 3, 30, tzinfo=dt.UTC)
+
+
+def test_a_done_meeting_cannot_start_later_than_now_in_helsinki(case):
+    # 01:30 on 28 November in Helsinki is still the 27th in UTC.
+    with time_machine.travel(dt.datetime(2026, 11, 28, 1, 30, tzinfo=HELSINKI), tick=False):
+        fields = {"case": case, "kind": "joint", "status": "done", "date": dt.date(2026, 11, 28)}
+        Intervention(**fields, start_time=dt.time(1, 0)).full_clean()
+        Intervention(**fields).full_clean()  # no start time: the date alone counts
+        with translation.override("en"), pytest.raises(ValidationError) as error:
+            Intervention(**fields, start_time=dt.time(2, 0)).full_clean()
+        assert error.value.message_dict == {
+            "status": [
+                "The meeting starts on 11/28/2026 at 02:00: it cannot be marked done before it "
+                "starts. Keep it planned, or correct the date or the start time."
+            ]
+        }
+        Intervention(**{**fields, "status": "planned"}, start_time=dt.time(2, 0)).full_clean()
+
+
+@pytest.fixture
+def edit_meeting(client, case, case_team_member, coordinator, sent):
+    """Posts the intervention form of the case page as a facilitator; returns the response
+    and the e-mails sent."""
+    client.force_login(case_team_member)
+
+    def post(meeting, **changes):
+        data = {
+            "kind": "joint",
+            "status": meeting.status,
+            "date": meeting.date.isoformat(),
+            "start_time": meeting.start_time.strftime("%H:%M"),
+            "duration_minutes": meeting.duration_minutes,
+            "facilitators": [u.pk for u in meeting.facilitators.all()],
+            "summary": "Tapaaminen sovittiin",
+            **changes,
+        }
+        url = reverse("cases:interventions_edit", args=[case.reference, meeting.pk])
+        return sent(lambda: client.post(url, data))
+
+    return post
+
+
+def test_marking_an_invited_meeting_done_before_it_starts_is_refused(
+    edit_meeting, case, case_team_member, coordinator
+):
+    # 07:00 in Helsinki; the meeting starts at 15:00 today.
+    meeting = add_meeting(
+        case,
+        facilitators=[case_team_member, coordinator],
+        date=dt.date(2026, 11, 27),
+        start=dt.time(15, 0),
+    )
+    send_invitation(intervention=meeting, by=case_team_member)
+    response, messages = edit_meeting(meeting, status="done", summary="Kirjoitettu yhteenveto")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.errors) == ["status"]
+    assert 'id="id_status_error"' in response.content.decode()
+    assert 'value="Kirjoitettu yhteenveto"' in response.content.decode()  # nothing typed is lost
+    meeting.refresh_from_db()
+    assert meeting.status == "planned"
+    assert messages == []
+    assert not InvitationDelivery.objects.filter(sequence__gt=0).exists()
+
+
+def test_marking_an_invited_meeting_done_after_it_started_sends_nothing(
+    edit_meeting, case, case_team_member, coordinator
+):
+    meeting = add_meeting(
+        case,
+        facilitators=[case_team_member, coordinator],
+        date=dt.date(2026, 11, 27),
+        start=dt.time(6, 30),
+    )
+    send_invitation(intervention=meeting, by=case_team_member)
+    response, messages = edit_meeting(meeting, status="done")
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == "done"
+    assert messages == []
+    assert not InvitationDelivery.objects.filter(method="CANCEL").exists()
 
 
 def test_only_planned_meetings_with_a_time_and_facilitators_with_e_mail(case, case_team_member):

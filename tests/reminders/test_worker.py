@@ -24,10 +24,11 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +38,7 @@ from k0.jobs.models import Job, JobStatus
 from k0.jobs.tasks import jobs_maintenance_task
 from k0.reminders.models import DeliveryStatus, InvitationDelivery, ReminderLog
 from k0.reminders.tasks import send_daily_reminders_task, sweep_outbox_task
+from tests import worker_processes
 
 from .conftest import add_follow_up, add_meeting, assert_no_secrets, make_sensitive_case
 from .smtp_server import FakeSMTPServer
@@ -71,19 +73,6 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def test_database_url() -> str:
-    """The test database, as DATABASE_URL for the worker processes."""
-    db = settings.DATABASES["default"]
-    auth = quote(db.get("USER") or "")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    host = db.get("HOST") or "localhost"
-    return f"postgres://{auth}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
 
 
 def read_mail(folder: Path) -> list[email.message.Message]:
@@ -133,7 +122,8 @@ def mail_dir(tmp_path):
 @pytest.fixture
 def workers(tmp_path, mail_dir):
     """Starts worker processes, each in its own process group (so a test can kill it
-    outright); stops them all afterwards."""
+    outright). Afterwards stops every process of every group and checks that none of their
+    database sessions is left, so the session's end can drop the test database."""
     purge_broker()
     started: list[subprocess.Popen] = []
 
@@ -160,36 +150,66 @@ def workers(tmp_path, mail_dir):
         ]
         environment = {
             **os.environ,
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": worker_processes.database_url(
+                settings.DATABASES["default"], f"{worker_processes.APPLICATION_NAME}:{name}"
+            ),
             "EMAIL_URL": f"filemail://{mail_dir}",
             # Tasks the worker enqueues itself (e.g. the jobs sweep) stay in this run's queue.
             "CELERY_QUEUE": QUEUE,
             **env,
         }
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=environment,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        process.log = log
+        process = worker_processes.start(command, log=log, env=environment, cwd=ROOT)
         started.append(process)
         wait_until(lambda: " ready." in log.read_text(), 60, f"worker {name} to start")
         return process
 
     yield start
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in started:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    purge_broker()
+    try:
+        worker_processes.stop(started)
+    finally:
+        purge_broker()
+    worker_processes.assert_no_connections_left(
+        connection, application_name=worker_processes.APPLICATION_NAME
+    )
+
+
+STUBBORN = """
+import os, signal, sys, time
+import psycopg
+
+if os.fork() == 0:
+    # A pool process that ignores the SIGTERM its worker got, holding a database session.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    session = psycopg.connect(sys.argv[1])
+    session.execute("SELECT 1")
+    open(sys.argv[2], "w").close()
+time.sleep(600)
+"""
+
+
+def test_stopping_a_worker_ends_every_process_of_its_group_and_their_sessions(tmp_path):
+    # Waiting for the worker's own process left such a child running, and its session kept
+    # the test database from being dropped at the end of the run.
+    name = f"{worker_processes.APPLICATION_NAME}:stubborn"
+    url = worker_processes.database_url(settings.DATABASES["default"], name)
+    ready = tmp_path / "ready"
+    script = tmp_path / "stubborn.py"
+    script.write_text(STUBBORN)
+    process = worker_processes.start(
+        [sys.executable, str(script), url, str(ready)],
+        log=tmp_path / "stubborn.log",
+        env=dict(os.environ),
+        cwd=ROOT,
+    )
+    try:
+        wait_until(ready.exists, 30, "the child's database session")
+        assert len(worker_processes.group_members(process.pid)) == 2
+        assert worker_processes.other_connections(connection, application_name=name)
+    finally:
+        worker_processes.stop([process], grace=2)
+    assert process.returncode == -signal.SIGTERM  # the leader stopped at once…
+    assert worker_processes.group_members(process.pid) == []  # …and the child was killed
+    worker_processes.assert_no_connections_left(connection, application_name=name, timeout=5)
 
 
 def succeeded(process, task_name: str) -> int:

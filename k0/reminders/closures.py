@@ -1,0 +1,135 @@
+"""Telling principals that a closure awaits their acknowledgement (päättämisen kuittaus).
+
+The view that closes a case calls `closure_awaits_acknowledgement` in the closing
+transaction: it writes one outbox row per principal of the case's school — unique per
+closure and principal, so each principal hears of a closure once however often delivery is
+tried — and enqueues the delivery after commit. A case reopened and closed again is a new
+closure (a new phase change) and is notified again. The periodic outbox sweep sends what a
+broker outage left pending.
+
+The e-mail carries the case reference and a link to the principal's progress page: never a
+name, nor anything written about the case. A notice still unsent when the closure was
+acknowledged, or the case reopened, is not needed any more and is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from k0.cases.choices import Phase
+from k0.cases.models import PhaseChange
+from k0.jobs.enqueue import enqueue_on_commit
+from schools.models import Role
+
+from . import delivery
+from .delivery import Result
+from .emails import absolute, render_email
+from .models import ClosureNotice, DeliveryStatus
+
+logger = logging.getLogger(__name__)
+
+
+def principals_of(school_id: int):
+    """Active principals of an active school who have an e-mail address."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__school_id=school_id,
+            memberships__school__is_active=True,
+            memberships__role=Role.PRINCIPAL,
+        )
+        .exclude(email="")
+        .distinct()
+    )
+
+
+def closure_awaits_acknowledgement(*, closure: PhaseChange) -> int:
+    """Queues the notices of `closure` (the phase change that closed a case); call it in the
+    transaction that closed the case. Returns the number of principals to be told."""
+    if closure.to_phase != Phase.CLOSED:
+        raise ValueError("Only a closure awaits acknowledgement.")
+    now = timezone.now()
+    rows = [
+        ClosureNotice(closure=closure, recipient_id=pk, next_attempt_at=now)
+        for pk in principals_of(closure.case.school_id).order_by("pk").values_list("pk", flat=True)
+    ]
+    ClosureNotice.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        enqueue_on_commit(_deliver_task(), closure.pk)
+    return len(rows)
+
+
+def _deliver_task():
+    from .tasks import deliver_closure_notices_task
+
+    return deliver_closure_notices_task
+
+
+def deliver_closure_notices(closure_id: int) -> dict[str, int]:
+    """Sends the pending notices of one closure, one e-mail per principal."""
+    counts = {"sent": 0, "failed": 0}
+    pending = ClosureNotice.objects.filter(
+        closure_id=closure_id,
+        status=DeliveryStatus.PENDING,
+        next_attempt_at__lte=timezone.now(),
+    ).order_by("pk")
+    for row_pk in list(pending.values_list("pk", flat=True)):
+        result = delivery.deliver(ClosureNotice, [row_pk], _build_notice)
+        if result == Result.SENT:
+            counts["sent"] += 1
+        elif result == Result.FAILED:
+            counts["failed"] += 1
+    return counts
+
+
+def _build_notice(rows):
+    (row,) = rows
+    closure = PhaseChange.objects.select_related("case").get(pk=row.closure_id)
+    case = closure.case
+    current_closure = (
+        case.phase_changes.filter(to_phase=Phase.CLOSED)
+        .order_by("-changed_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    awaiting = (
+        case.phase == Phase.CLOSED
+        and case.closure_acknowledged_at is None
+        and current_closure == closure.pk
+    )
+    if not awaiting:
+        return None, []  # acknowledged or reopened meanwhile
+    recipient = principals_of(case.school_id).filter(pk=row.recipient_id).first()
+    if recipient is None:
+        return None, []  # no longer a principal of the school
+    message = render_email(
+        "closure_awaits_acknowledgement",
+        user=recipient,
+        context={
+            "reference": case.reference,
+            "url": absolute(reverse("cases:progress", args=[case.reference])),
+        },
+    )
+    return message, rows
+
+
+def deliver_pending_closure_notices() -> dict[str, int]:
+    """For the periodic sweep: closures whose notices are pending and due."""
+    totals = {"sent": 0, "failed": 0}
+    ids = (
+        ClosureNotice.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .values_list("closure_id", flat=True)
+        .distinct()
+    )
+    for closure_id in list(ids):
+        counts = deliver_closure_notices(closure_id)
+        totals["sent"] += counts["sent"]
+        totals["failed"] += counts["failed"]
+    return totals
