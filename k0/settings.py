@@ -389,6 +389,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("RETENTION_HOUR", default=2), minute=30),
         "options": {"expires": 6 * 3600},
     },
+    # Indicators: freeze the figures of the periods that ended (k0.indicators, a no-op on
+    # most nights), so a year's published figures never depend on when someone first looks.
+    "freeze-indicators": {
+        "task": "k0.indicators.freeze_ended_periods",
+        "schedule": crontab(hour=env.int("INDICATOR_FREEZE_HOUR", default=3), minute=15),
+        "options": {"expires": 6 * 3600},
+    },
     "jobs-maintenance": {
         "task": "k0.jobs.maintenance",
         "schedule": crontab(minute=f"*/{JOBS_MAINTENANCE_MINUTES}"),

@@ -15,6 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from k0.indicators.definitions import (
+    BYSTANDER_PARTIES_RULE,
+    CENTRAL_PARTIES_RULE,
+    party_counts,
+)
 from schools.models import Role
 from schools.roles import role_required, schools_where
 
@@ -182,12 +187,16 @@ def case_progress(request, reference):
         for item in case.interventions.all()
     ]
     agreements = list(case.agreements.all())
+    # Counted exactly as the indicators count them (pupils only, groups by head count), so
+    # a principal and the programme office never read two different numbers for one case.
+    central_count, bystander_count = party_counts(parties, case.groups.all())
     context = {
         "case": case,
         "parties": [{"party": p, "pseudonym": names[p.pk]} for p in parties],
-        "central_count": sum(1 for p in parties if p.role == "central"),
-        "bystander_count": sum(1 for p in parties if p.role == "bystander")
-        + sum(g.head_count for g in case.groups.all()),
+        "central_count": central_count,
+        "central_rule": CENTRAL_PARTIES_RULE,
+        "bystander_count": bystander_count,
+        "bystander_rule": BYSTANDER_PARTIES_RULE,
         "interventions": interventions,
         "done_interventions": sum(
             1 for i in case.interventions.all() if i.status == InterventionStatus.DONE

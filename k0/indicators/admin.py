@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import ApiToken, ApiTokenUse
+from .models import ApiToken, ApiTokenUse, IndicatorSnapshot
 
 
 @admin.register(ApiToken)
@@ -91,4 +91,25 @@ class ApiTokenUseAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IndicatorSnapshot)
+class IndicatorSnapshotAdmin(admin.ModelAdmin):
+    """When each period's figures were frozen. Read-only, and the counts are not shown: they
+    are the unsuppressed numbers, which only the pages may show, after disclosure control."""
+
+    list_display = ["__str__", "period_kind", "definitions_version", "frozen_at"]
+    list_filter = ["period_kind", "definitions_version"]
+    fields = ["period_kind", "period_start", "period_end", "definitions_version", "frozen_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would recount the period from today's data: published figures would change.
         return False

@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from k0.cases.choices import Outcome
+from k0.cases.choices import Outcome, PartyKind, PartyRole
 
 # The suppressed-cell marker. Not "<5": that would publish a range, i.e. part of the value.
 MARKER = "•"
@@ -35,6 +35,10 @@ BREAKDOWNS = {
     BREAKDOWN_GRADE_BAND: _("Grade band"),
 }
 CITY = "total"
+
+# Bumped whenever a counting rule changes: frozen figures of ended periods (`models.
+# IndicatorSnapshot`) are kept per version, so a new rule never mixes with old counts.
+DEFINITIONS_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,33 @@ _RESOLVED = _(
     "K0_RESOLVED_OUTCOMES). Each party record is one person; a person in two such cases "
     "counts in each."
 )
+
+
+# Who the headline pair counts: pupils only (see docs/indicators.md, Definitions). Guardians
+# are recorded with the role of their child and staff may be bystanders too; counting them
+# would count families twice. The principal's case overview counts with the same functions.
+CENTRAL_PARTIES_RULE = _("Pupils recorded as central parties.")
+BYSTANDER_PARTIES_RULE = _(
+    "Pupils recorded individually as bystanders, plus the head counts of bystander groups."
+)
+
+
+def is_central_party(kind: str, role: str) -> bool:
+    """Whether a party counts among the central parties: a pupil with the central role."""
+    return kind == PartyKind.PUPIL and role == PartyRole.CENTRAL
+
+
+def is_bystander_party(kind: str, role: str) -> bool:
+    """Whether a party counts individually among the bystander parties: a bystander pupil."""
+    return kind == PartyKind.PUPIL and role == PartyRole.BYSTANDER
+
+
+def party_counts(parties, groups) -> tuple[int, int]:
+    """(central parties, bystander parties) of one case's parties and bystander groups,
+    counted as the indicators count them; objects with `kind`/`role` and `head_count`."""
+    central = sum(1 for p in parties if is_central_party(p.kind, p.role))
+    bystanders = sum(1 for p in parties if is_bystander_party(p.kind, p.role))
+    return central, bystanders + sum(g.head_count for g in groups)
 
 
 def _in_resolved(rule: Promise) -> Promise:
@@ -194,9 +225,10 @@ INDICATORS = [
         "Keskeiset osalliset ratkaistuissa tapauksissa",
         "persons",
         _in_resolved(
-            _(
-                "Pupils recorded as central parties. "
-                "Guardians and staff are counted in their own indicators."
+            format_lazy(
+                "{} {}",
+                CENTRAL_PARTIES_RULE,
+                _("Guardians and staff are counted in their own indicators."),
             )
         ),
         grade_bands=True,
@@ -207,10 +239,13 @@ INDICATORS = [
         "Sivulliset ratkaistuissa tapauksissa",
         "persons",
         _in_resolved(
-            _(
-                "Pupils recorded individually as bystanders, plus the head counts of bystander "
-                "groups. A pupil recorded both alone and within a group counts twice: the two "
-                "cannot be told apart in the records."
+            format_lazy(
+                "{} {}",
+                BYSTANDER_PARTIES_RULE,
+                _(
+                    "A pupil recorded both alone and within a group counts twice: the two "
+                    "cannot be told apart in the records."
+                ),
             )
         ),
         grade_bands=True,

@@ -1,7 +1,8 @@
 """Indicator exports: CSV, XLSX and JSON, all from the same published `Report`.
 
-`build_export(period, breakdown, fmt)` is self-contained (it counts, suppresses and renders),
-so it can run in a background job later exactly as it runs in a request now.
+`build_export(period, breakdown, fmt)` is self-contained (it reads the published figures,
+frozen for an ended period, suppresses and renders), so it can run in a background job
+exactly as it runs in a request now.
 
 Every export is a flat list of records, one per published number, which BI tools read
 without reshaping. A hidden number is `null` in JSON and the marker in CSV and XLSX; each
@@ -15,11 +16,12 @@ import io
 import json
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import definitions as d
 from .periods import Period
-from .report import Report, report
+from .report import Report, published_report
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -49,7 +51,7 @@ def build_export(period: Period, breakdown: str | None, fmt: str) -> tuple[bytes
     """The export of one period and breakdown: (content, content type, file name)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    published = report(period, breakdown)
+    published = published_report(period, breakdown)
     render = {"csv": render_csv, "xlsx": render_xlsx, "json": render_json}[fmt]
     return render(published), FORMATS[fmt], filename(period, breakdown, fmt)
 
@@ -124,9 +126,19 @@ def _rows(published: Report) -> list[list]:
 def _notes(published: Report) -> list[list[str]]:
     notes = d.suppression_note(published.threshold)
     rows = [["note", notes[lang]] for lang in ("fi", "sv", "en")]
+    if published.frozen_at is not None:
+        rows.append(["note", frozen_note(published)])
     if not published.is_complete:
         rows.append(["note", _("The period has not ended yet: the figures will still change.")])
     return rows
+
+
+def frozen_note(published: Report) -> str:
+    """ "Figures frozen on <date>", in the user's language."""
+    return _(
+        "Figures frozen on %(date)s: later changes to cases do not change the figures of "
+        "an ended period."
+    ) % {"date": date_format(timezone.localtime(published.frozen_at), "SHORT_DATE_FORMAT")}
 
 
 def render_csv(published: Report) -> bytes:
@@ -189,6 +201,9 @@ def as_json(published: Report) -> dict:
     return {
         "format": JSON_FORMAT,
         "generated_at": timezone.localtime(published.generated_at).isoformat(),
+        "frozen_at": (
+            timezone.localtime(published.frozen_at).isoformat() if published.frozen_at else None
+        ),
         "period": {
             "kind": period.kind,
             "start": period.start.isoformat(),

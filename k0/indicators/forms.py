@@ -1,9 +1,11 @@
-"""Choosing what to show: one fixed period and at most one fixed breakdown.
+"""Choosing what to show: one fixed, ended period and at most one fixed breakdown.
 
 Only calendar years and school years are offered, and only the breakdowns of the fixed
 hierarchy: free date ranges or filters would let a reader subtract two published tables and
-recover the few cases between them. The choices run from the year of the first referral to
-the current year, so a bad or made-up value is a form error, never a 500.
+recover the few cases between them. Only periods that have ended are offered: a running
+period's figures change with each new case, so two readings of it would show that case.
+The choices run from the year of the first referral (not before `periods.FIRST_YEAR`) to
+the latest ended year, so a bad or made-up value is a form error, never a 500.
 """
 
 from __future__ import annotations
@@ -13,13 +15,21 @@ import datetime as dt
 from django import forms
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from k0.cases.models import Case
 
 from .definitions import BREAKDOWNS
-from .periods import Period, periods_between, school_year_of
+from .periods import (
+    FIXED_KINDS,
+    Period,
+    calendar_year,
+    ended_periods,
+    has_ended,
+    school_year,
+)
 
 PERIOD_KINDS = {
     "school_year": _("School years (1 Aug – 31 Jul)"),
@@ -37,16 +47,57 @@ def first_referral() -> dt.date:
 
 
 def available_periods(first: dt.date | None = None) -> list[Period]:
-    """Calendar and school years from the first referral to today, latest first."""
+    """The calendar and school years that have ended, from the first referral; latest first."""
     first = first or first_referral()
     today = timezone.localdate()
-    periods = periods_between(first, today, "school_year")
-    periods += periods_between(first, today, "calendar_year")
+    periods = ended_periods("school_year", first, today)
+    periods += ended_periods("calendar_year", first, today)
     return sorted(periods, key=lambda p: p.start, reverse=True)
 
 
 def period_code(period: Period) -> str:
     return f"{period.kind}:{period.start.year}"
+
+
+def period_of_code(code: object) -> Period | None:
+    """The period a code such as "school_year:2025" names, offered or not; None if none."""
+    kind, _sep, year = str(code).partition(":")
+    if kind not in FIXED_KINDS or not (year.isascii() and year.isdigit()) or len(year) > 4:
+        return None
+    try:
+        return (calendar_year if kind == "calendar_year" else school_year)(int(year))
+    except ValueError:
+        return None
+
+
+class PeriodField(forms.ChoiceField):
+    """A choice of the offered periods; a period that has not ended is refused with why."""
+
+    default_error_messages = {
+        "invalid_choice": _(
+            "Choose one of the listed periods. Only whole calendar years and school years "
+            "are published, so that two tables cannot be subtracted to reveal a few cases."
+        ),
+        "not_ended": _(
+            "%(period)s has not ended yet. Figures are published only for periods that have "
+            "ended (this one from %(date)s on): figures that still change could be compared "
+            "to reveal a new case."
+        ),
+    }
+
+    def validate(self, value):
+        if value and not self.valid_value(value):
+            period = period_of_code(value)
+            if period is not None and not has_ended(period, timezone.localdate()):
+                raise forms.ValidationError(
+                    self.error_messages["not_ended"],
+                    code="not_ended",
+                    params={
+                        "period": period_title(period),
+                        "date": date_format(period.end + dt.timedelta(days=1), "SHORT_DATE_FORMAT"),
+                    },
+                )
+        super().validate(value)
 
 
 def period_title(period: Period) -> str:
@@ -60,7 +111,7 @@ def period_title(period: Period) -> str:
 class SelectionForm(forms.Form):
     """Period and breakdown of the indicator pages, charts, exports and the BI endpoint."""
 
-    period = forms.ChoiceField(label=_("Period"))
+    period = PeriodField(label=_("Period"))
     by = forms.ChoiceField(label=_("Breakdown"), required=False)
 
     def __init__(self, data=None, *, first: dt.date | None = None, **kwargs):
@@ -70,10 +121,6 @@ class SelectionForm(forms.Form):
             (code, period_title(p)) for code, p in self.periods.items()
         ]
         self.fields["by"].choices = [("", _("Whole city only")), *BREAKDOWNS.items()]
-        self.fields["period"].error_messages["invalid_choice"] = _(
-            "Choose one of the listed periods. Only whole calendar years and school years "
-            "are published, so that two tables cannot be subtracted to reveal a few cases."
-        )
 
     @property
     def selection(self) -> tuple[Period, str | None]:
@@ -87,10 +134,11 @@ class SelectionForm(forms.Form):
 
 
 def selection_form(query, **kwargs) -> SelectionForm:
-    """The form bound to GET parameters; the current school year when no period is given."""
+    """The form bound to GET parameters; the latest ended school year when no period is given."""
     data = query.copy()
     if not data.get("period"):
-        data["period"] = period_code(school_year_of(timezone.localdate()))
+        latest = ended_periods("school_year", None, timezone.localdate())
+        data["period"] = period_code(latest[-1]) if latest else ""
     return SelectionForm(data, **kwargs)
 
 
@@ -98,6 +146,7 @@ class TrendForm(forms.Form):
     kind = forms.ChoiceField(label=_("Periods"), choices=list(PERIOD_KINDS.items()))
 
     def periods(self, first: dt.date | None = None) -> list[Period]:
+        """The ended periods of the chosen kind, the latest MAX_TREND_PERIODS of them."""
         first = first or first_referral()
-        periods = periods_between(first, timezone.localdate(), self.cleaned_data["kind"])
+        periods = ended_periods(self.cleaned_data["kind"], first, timezone.localdate())
         return periods[-MAX_TREND_PERIODS:]

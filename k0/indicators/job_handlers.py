@@ -17,7 +17,7 @@ from schools.roles import has_role
 from . import charts
 from . import definitions as d
 from .forms import SelectionForm, first_referral, period_title
-from .report import report
+from .report import published_report
 
 
 def _data_uri(svg: bytes) -> str:
@@ -42,14 +42,14 @@ def indicator_report_pdf(job):
             raise JobError(_("The period is not available."))
         period, breakdown = form.selection
         job.set_progress(20)
-        published = report(period, breakdown)
+        published = published_report(period, breakdown)
         job.set_progress(60)
         context = {
             "report": published,
             "period_title": period_title(period),
             "breakdown_label": d.BREAKDOWNS.get(breakdown, ""),
             "note": d.note_in(language),
-            "resolved_labels": d.resolved_labels(),
+            "resolved_labels": published.resolved_labels,
             "parties_chart": _data_uri(charts.parties_chart(published)),
             "outcomes_chart": _data_uri(charts.outcomes_chart(published)),
         }

@@ -119,3 +119,47 @@ class ApiTokenUse(models.Model):
 
     def __str__(self):
         return f"{self.token} {self.used_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class IndicatorSnapshot(models.Model):
+    """The counts of one ended period, frozen the first time the period is published.
+
+    Published figures must not change afterwards: a case reopened, edited or closed again
+    later would otherwise rewrite a year the programme office has already reported, and two
+    readings of the same year could be subtracted. The snapshot holds the raw counts of every
+    population by the finest group (area, school kind, grade band), the areas as they were,
+    the days to closure and the resolved outcomes: everything a page, chart, export, PDF or
+    the API shows, for every breakdown. Disclosure control is applied when the figures are
+    shown, so every output of a period hides the same numbers under the current rules.
+
+    One snapshot serves all breakdowns of a period: breakdowns frozen at different moments
+    would carry different city rows, and their difference would show the cases in between.
+    Only counts are stored, no case or person: retention and erasure leave snapshots alone.
+    """
+
+    period_kind = models.CharField(_("kind of period"), max_length=20)
+    period_start = models.DateField(_("first day"))
+    period_end = models.DateField(_("last day"))
+    definitions_version = models.PositiveSmallIntegerField(_("version of the definitions"))
+    counts = models.JSONField(_("counts"), editable=False)
+    frozen_at = models.DateTimeField(_("frozen"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-period_start", "period_end"]
+        verbose_name = _("frozen indicator figures")
+        verbose_name_plural = _("frozen indicator figures")
+        default_permissions = ("view",)
+        constraints = [
+            # Two first viewers at once: one insert wins, the other reads the winner's.
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "definitions_version"],
+                name="indicator_snapshot_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_start__lte=models.F("period_end")),
+                name="indicator_snapshot_start_before_end",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period_start.isoformat()} – {self.period_end.isoformat()}"

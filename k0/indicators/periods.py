@@ -5,9 +5,14 @@ because free or moving windows let a reader subtract two published tables and re
 handful of cases that fall between them. A free date range exists for internal use (and for
 tests), marked with its own kind so a view can refuse it where only fixed periods are allowed.
 
+Only periods that have ended are published (`ended_periods`): the figures of a running
+period change with every new case, so two readings of it a day apart would show what that
+day's case was. Periods are offered from FIRST_YEAR on, whatever dates are stored.
+
 Dates are plain `date`s. A `datetime` is refused on purpose: 31 Jul 23:30 UTC is already
 1 Aug in Helsinki, so the caller must convert to a local date before asking which school year
-a moment belongs to.
+a moment belongs to. A year that cannot be a date (a school year starting in 9999 would end
+in 10000) is a ValueError, like any other bad argument.
 """
 
 from __future__ import annotations
@@ -22,6 +27,12 @@ FIXED_KINDS: tuple[PeriodKind, ...] = ("calendar_year", "school_year")
 # The Finnish school year (lukuvuosi) starts on 1 August; the exact first school day varies,
 # but statistics use the fixed boundary so that years never overlap.
 SCHOOL_YEAR_START_MONTH = 8
+
+# The first year of K-0 records. Indicators are offered from this year on, and the case
+# model refuses referral dates before it, so a mistyped year (0001, 1900) can neither add
+# a hundred empty periods to the selector nor break the period arithmetic.
+FIRST_YEAR = 2010
+FIRST_DAY = dt.date(FIRST_YEAR, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -53,11 +64,13 @@ class Period:
 
 def calendar_year(year: int) -> Period:
     """1 January – 31 December of `year`."""
+    _check_year(year, dt.MINYEAR, dt.MAXYEAR)
     return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), "calendar_year", str(year))
 
 
 def school_year(start_year: int) -> Period:
     """1 August `start_year` – 31 July of the next year, labelled e.g. "2025–2026"."""
+    _check_year(start_year, dt.MINYEAR, dt.MAXYEAR - 1)
     return Period(
         dt.date(start_year, SCHOOL_YEAR_START_MONTH, 1),
         dt.date(start_year + 1, 7, 31),
@@ -98,6 +111,46 @@ def periods_between(first_date: dt.date, last_date: dt.date, kind: PeriodKind) -
         last = school_year_of(last_date).start.year
         return [school_year(y) for y in range(first, last + 1)]
     raise ValueError(f"kind must be one of {', '.join(FIXED_KINDS)}, got {kind!r}")
+
+
+def latest_ended(kind: PeriodKind, today: dt.date) -> Period | None:
+    """The most recent period of `kind` that ended before `today` (None if none can)."""
+    _check_date(today, "today")
+    if kind == "calendar_year":
+        year = today.year - 1
+        return calendar_year(year) if year >= dt.MINYEAR else None
+    if kind == "school_year":
+        current = today.year if today.month >= SCHOOL_YEAR_START_MONTH else today.year - 1
+        return school_year(current - 1) if current - 1 >= dt.MINYEAR else None
+    raise ValueError(f"kind must be one of {', '.join(FIXED_KINDS)}, got {kind!r}")
+
+
+def ended_periods(kind: PeriodKind, first_record: dt.date | None, today: dt.date) -> list[Period]:
+    """The periods of `kind` that may be published on `today`, oldest first.
+
+    From the period containing the first record (not before FIRST_DAY; any stored date is
+    accepted, however wrong) to the latest one that has ended; at least that latest one, so
+    a new installation shows a year of zeros rather than nothing.
+    """
+    last = latest_ended(kind, today)
+    if last is None or last.end < FIRST_DAY:
+        return []
+    first = first_record if first_record is not None else last.start
+    _check_date(first, "first_record")
+    first = min(max(first, FIRST_DAY), last.end)
+    return periods_between(first, last.end, kind)
+
+
+def has_ended(period: Period, today: dt.date) -> bool:
+    """Whether every day of `period` lies before `today`: its figures can no longer grow."""
+    return period.end < today
+
+
+def _check_year(year: object, low: int, high: int) -> None:
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise TypeError(f"year must be an int, got {year!r}")
+    if not low <= year <= high:
+        raise ValueError(f"year {year} is outside the dates that can be represented")
 
 
 def _check_date(value: object, name: str) -> None:

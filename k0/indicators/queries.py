@@ -48,14 +48,13 @@ from k0.cases.choices import (
     InterventionStatus,
     Outcome,
     PartyKind,
-    PartyRole,
     ReferralSource,
     SituationAssessment,
 )
 from k0.cases.models import Case, FollowUp, Intervention, Party, PartyGroup
 from schools.models import Area
 
-from .definitions import grade_band
+from .definitions import grade_band, is_bystander_party, is_central_party
 from .periods import Period
 
 # A group of the finest breakdown: area id, school kind, grade band (None for case counts).
@@ -142,6 +141,32 @@ class PeriodCounts:
     def add(self, family: str, key: Key, column: str, n: int) -> None:
         if n:
             self.families[family][key][column] += n
+
+    def as_data(self) -> dict:
+        """The counts as plain JSON data (lists, strings, ints), zeros left out."""
+        return {
+            "families": [
+                [family, list(key), {c: n for c, n in sorted(columns.items()) if n}]
+                for family, groups in sorted(self.families.items())
+                for key, columns in sorted(groups.items(), key=lambda item: repr(item[0]))
+            ],
+            "closure_days": [
+                [list(key), [[days, n] for days, n in sorted(histogram.items()) if n]]
+                for key, histogram in sorted(self.closure_days.items(), key=lambda i: repr(i[0]))
+            ],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> PeriodCounts:
+        """The counts `as_data` wrote: `from_data(c.as_data())` builds the same report as c."""
+        counts = cls()
+        for family, key, columns in data["families"]:
+            for column, n in columns.items():
+                counts.add(family, tuple(key), column, n)
+        for key, histogram in data["closure_days"]:
+            for days, n in histogram:
+                counts.closure_days[tuple(key)][days] += n
+        return counts
 
 
 @dataclass(frozen=True)
@@ -417,9 +442,9 @@ def collect(periods: list[Period], resolved: list[str]) -> Collected:
         area, kind = row["school_area"], row["school_kind"]
         if row["kind"] == PartyKind.PUPIL:
             key = (area, kind, grade_band(row["grade"]))
-            if row["role"] == PartyRole.CENTRAL:
+            if is_central_party(row["kind"], row["role"]):
                 counts.add("central", key, "central:count", n)
-            elif row["role"] == PartyRole.BYSTANDER:
+            elif is_bystander_party(row["kind"], row["role"]):
                 counts.add("bystanders", key, "bystanders:individual", n)
             if row["heard"]:
                 counts.add("children_met", key, "children:count", n)

@@ -4,6 +4,11 @@ Every population ("family" in `queries`) is suppressed once for all its breakdow
 (`linked.suppress_family`), so whichever breakdown a page, chart or export shows, the city
 row and every shared total carry the same pattern: one table can never reveal what another
 hides. Pages, charts and exports all read a `Report`; none of them counts on its own.
+
+What is published comes from `published_reports`: an ended calendar or school year is
+counted once, the first time it is published (or by the nightly `freeze`), and served from
+its frozen counts (`models.IndicatorSnapshot`) from then on, so reopening or editing a case
+later never rewrites a year already reported. `reports` counts afresh, for anything else.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from schools.models import SchoolKind
 
 from . import definitions as d
 from .linked import SuppressedFamily, suppress_family
-from .periods import Period
+from .models import IndicatorSnapshot
+from .periods import FIXED_KINDS, Period, has_ended
 from .queries import FAMILIES, NOT_ASSESSED, Collected, PeriodCounts, collect
 
 TOTAL = "__total__"
@@ -99,6 +105,8 @@ class Report:
     resolved_outcomes: list[str]
     tables: list[Table]
     generated_at: dt.datetime = field(default_factory=timezone.now)
+    # When the counts of an ended period were frozen; None for figures counted just now.
+    frozen_at: dt.datetime | None = None
 
     def table(self, code: str) -> Table:
         return next(t for t in self.tables if t.code == code)
@@ -125,7 +133,13 @@ class Report:
     @property
     def is_complete(self) -> bool:
         """False while the period is still running: its figures will change."""
-        return self.period.end < timezone.localdate()
+        return has_ended(self.period, timezone.localdate())
+
+    @property
+    def resolved_labels(self) -> list[str]:
+        """The outcomes counted as resolved in these figures, as the user reads them."""
+        labels = dict(Outcome.choices)
+        return [str(labels.get(code, code)) for code in self.resolved_outcomes]
 
 
 # --- table layout --------------------------------------------------------------------------
@@ -461,6 +475,7 @@ def build_report(
     *,
     threshold: int | None = None,
     resolved: list[str] | None = None,
+    frozen_at: dt.datetime | None = None,
 ) -> Report:
     threshold = threshold or d.threshold()
     published = {code: _publish(code, counts, areas, threshold) for code in FAMILIES}
@@ -495,6 +510,7 @@ def build_report(
         threshold=threshold,
         resolved_outcomes=resolved if resolved is not None else d.resolved_outcomes(),
         tables=tables,
+        frozen_at=frozen_at,
     )
 
 
@@ -510,3 +526,98 @@ def reports(periods: list[Period], breakdown: str | None = None) -> list[Report]
 
 def report(period: Period, breakdown: str | None = None) -> Report:
     return reports([period], breakdown)[0]
+
+
+# --- frozen figures of ended periods ---------------------------------------------------------
+
+# Periods counted together when freezing: a first freeze of many years stays a few
+# moderate queries instead of one very wide one.
+FREEZE_BATCH = 12
+
+
+def is_frozen_kind(period: Period, today: dt.date | None = None) -> bool:
+    """Whether `period` is published from frozen counts: an ended calendar or school year."""
+    return period.kind in FIXED_KINDS and has_ended(period, today or timezone.localdate())
+
+
+def _snapshots(periods: list[Period]) -> dict[tuple[dt.date, dt.date], IndicatorSnapshot]:
+    if not periods:
+        return {}
+    wanted = {(p.start, p.end) for p in periods}
+    found = IndicatorSnapshot.objects.filter(
+        definitions_version=d.DEFINITIONS_VERSION,
+        period_start__in={start for start, _end in wanted},
+        period_end__in={end for _start, end in wanted},
+    )
+    return {
+        (s.period_start, s.period_end): s for s in found if (s.period_start, s.period_end) in wanted
+    }
+
+
+def freeze(periods: list[Period]) -> dict[tuple[dt.date, dt.date], IndicatorSnapshot]:
+    """The frozen counts of these ended periods, counted and stored now for those without.
+
+    Safe to run twice at once (two first viewers, or a viewer and the nightly task): the
+    unique constraint lets one insert win, the other's is ignored, and both serve the
+    stored winner, so everyone sees the same figures from the first moment on.
+    """
+    today = timezone.localdate()
+    periods = [p for p in dict.fromkeys(periods) if is_frozen_kind(p, today)]
+    snapshots = _snapshots(periods)
+    missing = [p for p in periods if (p.start, p.end) not in snapshots]
+    if not missing:
+        return snapshots
+    resolved = d.resolved_outcomes()
+    for i in range(0, len(missing), FREEZE_BATCH):
+        batch = missing[i : i + FREEZE_BATCH]
+        collected = collect(batch, resolved)
+        IndicatorSnapshot.objects.bulk_create(
+            [
+                IndicatorSnapshot(
+                    period_kind=p.kind,
+                    period_start=p.start,
+                    period_end=p.end,
+                    definitions_version=d.DEFINITIONS_VERSION,
+                    counts={
+                        "areas": [list(area) for area in collected.areas],
+                        "resolved_outcomes": resolved,
+                        **collected.periods[p].as_data(),
+                    },
+                )
+                for p in batch
+            ],
+            ignore_conflicts=True,
+        )
+    return {**snapshots, **_snapshots(missing)}
+
+
+def _from_snapshot(period: Period, breakdown: str | None, snapshot: IndicatorSnapshot) -> Report:
+    data = snapshot.counts
+    return build_report(
+        period,
+        breakdown,
+        PeriodCounts.from_data(data),
+        [(pk, name) for pk, name in data["areas"]],
+        resolved=list(data["resolved_outcomes"]),
+        frozen_at=snapshot.frozen_at,
+    )
+
+
+def published_reports(periods: list[Period], breakdown: str | None = None) -> list[Report]:
+    """Reports as published: ended calendar and school years from their frozen counts
+    (frozen now if this is their first publication), any other period counted now.
+
+    Pages, charts, exports, the PDF and the API only ever ask for ended periods; a running
+    period or a free range reaches here only from the operator's `export_indicators`.
+    """
+    snapshots = freeze(periods)
+    live = [p for p in periods if (p.start, p.end) not in snapshots or p.kind not in FIXED_KINDS]
+    counted = dict(zip(live, reports(live, breakdown), strict=True)) if live else {}
+    return [
+        counted[p] if p in counted else _from_snapshot(p, breakdown, snapshots[(p.start, p.end)])
+        for p in periods
+    ]
+
+
+def published_report(period: Period, breakdown: str | None = None) -> Report:
+    return published_reports([period], breakdown)[0]

@@ -271,3 +271,46 @@ def test_access_log_is_append_only_in_postgresql(case, case_team_member):
         AccessLog.objects.filter(pk=entry.pk).delete()
     assert AccessLog.objects.get(pk=entry.pk).view == "cases:detail"
     assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_progress_counts_central_and_bystander_parties_as_the_indicators_do(
+    client, principal, case, settings
+):
+    """Two central pupils with a guardian each, central and bystander staff, a bystander
+    pupil and a group of 10: 2 central parties and 11 bystander parties, on the principal's
+    page and in the programme office's figures alike."""
+    from django.utils import translation
+
+    from k0.cases.choices import Outcome
+    from k0.cases.models import PartyGroup
+    from k0.indicators.periods import calendar_year
+    from k0.indicators.report import report
+
+    for name in ("Keskeinen Yksi", "Keskeinen Kaksi"):
+        pupil = add_party(case, name, grade=4)
+        add_guardian(case, pupil, f"Huoltaja {name}")
+    add_party(case, "Opettaja Keskeinen", kind="staff")
+    add_party(case, "Opettaja Sivullinen", kind="staff", role="bystander")
+    add_party(case, "Sivullinen Oppilas", role="bystander", grade=4)
+    PartyGroup.objects.create(case=case, name="4A", head_count=10, grade=4)
+    client.force_login(principal)
+
+    response = client.get(reverse("cases:progress", args=[case.reference]))
+
+    assert response.context["central_count"] == 2
+    assert response.context["bystander_count"] == 11
+    body = response.content.decode()
+    assert '<dd id="central-parties">2 ' in body
+    assert '<dd id="bystander-parties">11 ' in body
+    with translation.override("en"):
+        page = client.get(reverse("cases:progress", args=[case.reference])).content.decode()
+    assert "Pupils recorded as central parties." in page
+    assert "plus the head counts of bystander groups." in page
+
+    settings.K0_SUPPRESSION_THRESHOLD = 1
+    Case.objects.filter(pk=case.pk).update(
+        phase="closed", outcome=Outcome.RESOLVED, closed_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    )
+    published = report(calendar_year(2026))
+    assert published.city_value("parties", "central_parties_resolved").number == 2
+    assert published.city_value("parties", "bystander_parties_resolved").number == 11

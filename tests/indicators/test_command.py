@@ -48,9 +48,9 @@ def test_csv_and_xlsx_to_a_file(city, tmp_path, run):
     run(
         [
             "--from",
-            "2026-01-01",
+            "2025-01-01",
             "--to",
-            "2026-12-31",
+            "2025-12-31",
             "--format",
             "csv",
             "--output",
@@ -60,9 +60,9 @@ def test_csv_and_xlsx_to_a_file(city, tmp_path, run):
     code, out, err = run(
         [
             "--from",
-            "2026-01-01",
+            "2025-01-01",
             "--to",
-            "2026-12-31",
+            "2025-12-31",
             "--format",
             "xlsx",
             "--output",
@@ -74,7 +74,7 @@ def test_csv_and_xlsx_to_a_file(city, tmp_path, run):
     assert f"to {xlsx_file}" in err
     assert csv_file.read_bytes().startswith(b"\xef\xbb\xbfperiod_start,")
     rows = list(load_workbook(xlsx_file).worksheets[0].iter_rows(values_only=True))
-    assert rows[1][2] == "2026"  # the calendar year, recognised as such
+    assert rows[1][2] == "2025"  # the calendar year, recognised as such
 
 
 def test_free_range_is_exported_with_a_warning(city, run):
@@ -111,7 +111,7 @@ def test_unwritable_output_is_a_clear_error(city, tmp_path, run):
     target = tmp_path / "missing" / "out.csv"
 
     code, _out, err = run(
-        ["--from", "2026-01-01", "--to", "2026-12-31", "--format", "csv", "--output", str(target)],
+        ["--from", "2025-01-01", "--to", "2025-12-31", "--format", "csv", "--output", str(target)],
     )
 
     assert code == 1

@@ -59,10 +59,11 @@ def test_csv_has_one_row_per_published_number_and_the_note(city):
     assert hidden["value"] == "•" and hidden["suppressed"] == "true"
     zero = find(records, "referral_sources", category="health_care")
     assert zero["value"] == "0"
-    assert [n[0] for n in notes] == ["note", "note", "note"]
+    assert [n[0] for n in notes] == ["note", "note", "note", "note"]
     assert "alle 5 henkilöä" in notes[0][1]
     assert "färre än 5 personer" in notes[1][1]
     assert "fewer than 5 persons" in notes[2][1]
+    assert "27.11.2026" in notes[3][1]  # the figures of the ended year, frozen today
 
 
 def test_csv_lists_a_shared_total_once(city):

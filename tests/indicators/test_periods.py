@@ -5,8 +5,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from k0.indicators.periods import (
+    FIRST_DAY,
+    FIRST_YEAR,
     calendar_year,
     date_range,
+    ended_periods,
+    has_ended,
     periods_between,
     school_year,
     school_year_of,
@@ -120,3 +124,71 @@ def test_periods_between_are_contiguous_and_cover_the_span(first, last, kind):
     assert last in periods[-1]
     for earlier, later in zip(periods, periods[1:], strict=False):
         assert later.start == earlier.end + dt.timedelta(days=1)
+
+
+# --- which periods may be published -----------------------------------------------------------
+
+any_day = st.dates(min_value=dt.date.min, max_value=dt.date.max)
+kinds = st.sampled_from(["calendar_year", "school_year"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=st.none() | any_day, today=any_day, kind=kinds)
+def test_ended_periods_never_fail_whatever_date_is_stored(first, today, kind):
+    periods = ended_periods(kind, first, today)
+
+    assert all(has_ended(p, today) and p.kind == kind for p in periods)
+    assert all(p.end >= FIRST_DAY for p in periods)
+    # At most one period of each kind a year since FIRST_YEAR (plus 2009–2010).
+    assert len(periods) <= max(0, today.year - FIRST_YEAR) + 1
+    for earlier, later in zip(periods, periods[1:], strict=False):
+        assert later.start == earlier.end + dt.timedelta(days=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(first=st.none() | any_day, today=st.dates(dt.date(2011, 1, 1), dt.date(9998, 12, 31)))
+def test_the_latest_ended_period_is_always_offered(first, today):
+    for kind in ("calendar_year", "school_year"):
+        periods = ended_periods(kind, first, today)
+
+        latest = periods[-1]
+        assert latest.end < today
+        following = periods_between(latest.end + dt.timedelta(days=1), today, kind)[0]
+        assert following.end >= today  # the next one is still running
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        (dt.date(1, 1, 1), ["2009–2010", "2010–2011"]),
+        (dt.date(1900, 1, 1), ["2009–2010", "2010–2011"]),
+        (dt.date(2010, 9, 1), ["2010–2011"]),
+        (dt.date(9999, 12, 31), ["2010–2011"]),
+        (None, ["2010–2011"]),
+    ],
+)
+def test_ended_periods_start_no_earlier_than_the_first_year(first, expected):
+    today = dt.date(2011, 11, 27)
+
+    assert [p.label for p in ended_periods("school_year", first, today)] == expected
+
+
+def test_a_school_year_is_ended_on_1_august_not_on_31_july():
+    year = school_year(2025)
+
+    assert not has_ended(year, dt.date(2026, 7, 31))
+    assert has_ended(year, dt.date(2026, 8, 1))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: school_year(9999),  # would end in year 10000
+        lambda: school_year(0),
+        lambda: calendar_year(0),
+        lambda: school_year_of(dt.date(1, 1, 1)),  # in school year 0–1
+    ],
+)
+def test_years_that_cannot_be_dates_are_a_clear_value_error(make):
+    with pytest.raises(ValueError, match="outside the dates that can be represented"):
+        make()

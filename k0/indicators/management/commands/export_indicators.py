@@ -1,11 +1,27 @@
+"""`manage.py export_indicators`: the indicators of a period, for operators on the server.
+
+An ended calendar or school year is exported exactly as published (its frozen figures,
+frozen now if nobody has looked at it yet). A period that has not ended is refused unless
+`--unfinished` is given: its figures still change, and two exports of it a day apart would
+show the cases of that day. Free ranges are allowed with a warning, and never frozen.
+"""
+
 import argparse
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from k0.indicators.definitions import BREAKDOWNS
 from k0.indicators.exports import FORMATS, build_export
-from k0.indicators.periods import Period, calendar_year, date_range, school_year
+from k0.indicators.periods import (
+    FIRST_DAY,
+    Period,
+    calendar_year,
+    date_range,
+    has_ended,
+    school_year,
+)
 
 
 def _date(value: str) -> dt.date:
@@ -58,14 +74,46 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output", metavar="FILE", help="file to write (default: standard output)"
         )
+        parser.add_argument(
+            "--unfinished",
+            action="store_true",
+            help=(
+                "allow a period that has not ended yet (its figures still change: "
+                "for internal use only, never to be published)"
+            ),
+        )
 
-    def handle(self, *args, start, end, by, fmt, output, **options):
+    def handle(self, *args, start, end, by, fmt, output, unfinished=False, **options):
         if start > end:
             raise CommandError(
                 f"--from {start.isoformat()} is after --to {end.isoformat()}: "
                 "the period would be empty."
             )
+        today = timezone.localdate()
+        if start < FIRST_DAY:
+            raise CommandError(
+                f"--from {start.isoformat()} is before {FIRST_DAY.isoformat()}: "
+                "there are no K-0 records before it."
+            )
+        latest_end = dt.date(today.year + 1, 12, 31)
+        if end > latest_end:
+            raise CommandError(
+                f"--to {end.isoformat()} is too far ahead: the latest end is "
+                f"{latest_end.isoformat()}."
+            )
         period = period_for(start, end)
+        if not has_ended(period, today):
+            if not unfinished:
+                raise CommandError(
+                    f"the period {start.isoformat()} – {end.isoformat()} has not ended yet: "
+                    "only ended periods are published, because figures that still change "
+                    "can be compared to reveal new cases. Give --unfinished to export it "
+                    "anyway, for internal use."
+                )
+            self.stderr.write(
+                "Note: the period has not ended yet. Its figures will still change: do not "
+                "publish them, because two exports of it can be subtracted to reveal new cases."
+            )
         if period.kind == "range":
             # Allowed for the operator (who can read the database anyway), but tables of
             # overlapping ranges can be subtracted to reveal small numbers: say so.
