@@ -1,5 +1,6 @@
 """Fictional demo data for the embedded set-up. Every name here is invented."""
 
+import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -46,9 +47,15 @@ USERS = [
 
 
 @transaction.atomic
-def seed() -> dict[str, int]:
-    """Creates what is missing and changes nothing that exists. Returns counts created."""
+def seed(*, random_passwords: bool = False) -> tuple[dict[str, int], dict[str, str]]:
+    """Creates what is missing and changes nothing that exists.
+
+    Returns the counts created and, with `random_passwords`, the password of each user created
+    now (a random one each instead of the published DEMO_PASSWORD: for a set-up with DEBUG off,
+    where a known password must never open an account, least of all the superuser's).
+    """
     created = {"areas": 0, "schools": 0, "users": 0, "memberships": 0, "cases": 0}
+    passwords = {}
     areas = []
     for name in AREAS:
         area, new = Area.objects.get_or_create(name=name)
@@ -74,7 +81,10 @@ def seed() -> dict[str, int]:
             },
         )
         if new:
-            user.set_password(DEMO_PASSWORD)
+            password = secrets.token_urlsafe(12) if random_passwords else DEMO_PASSWORD
+            if random_passwords:
+                passwords[spec.username] = password
+            user.set_password(password)
             user.save()
             created["users"] += 1
         if spec.role is None:
@@ -84,7 +94,27 @@ def seed() -> dict[str, int]:
             _, new = Membership.objects.get_or_create(user=user, school=school, role=spec.role)
             created["memberships"] += new
     created["cases"] = seed_cases()
-    return created
+    return created, passwords
+
+
+def issue_enrolment_codes() -> list[tuple[str, str]]:
+    """A two-factor enrolment code for each demo user without an enrolled phone."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from k0.accounts.models import EnrolmentCode
+
+    User = get_user_model()
+    enrolled = set(
+        TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True)
+    )
+    codes = []
+    for spec in USERS:
+        if spec.username in enrolled:
+            continue
+        user = User.objects.filter(username=spec.username).first()
+        if user is not None:
+            codes.append((spec.username, EnrolmentCode.issue(user)[1]))
+    return codes
 
 
 def login_table() -> list[tuple[str, str]]:

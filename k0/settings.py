@@ -1,10 +1,11 @@
 """Settings for K-0, read from the environment (see `.env.example`).
 
-Every variable is declared once in the `env` block below with its type and default. The
-defaults give the embedded set-up (SQLite and a broker in `var/`, mail to files) but are
-safe for production: DEBUG is off unless asked for, and with DEBUG off the process refuses
-to start without a real SECRET_KEY and ALLOWED_HOSTS.
-"""
+Every variable is declared once in the `env` block below with its type, default and (for
+integers) range; a value that does not fit stops the start-up with an error naming the
+variable and what it allows (k0/environment.py). The defaults give the embedded set-up
+(SQLite and a broker in `var/`, mail to files) but are safe for production: DEBUG is off
+unless asked for, and with DEBUG off the process refuses to start without a real SECRET_KEY
+and ALLOWED_HOSTS."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -13,13 +14,19 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from k0.environment import between, checked_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 # A `.env` file in the project folder is read if present; real environment variables win.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-env = environ.Env(
+# Every variable, once: NAME=(type, default) or NAME=(type, default, allowed values).
+# Integers always give their range. k0.environment checks every value before anything is
+# read: a boolean that is not true/false, an integer out of its range or a value not allowed
+# stops the start-up with an error naming the variable. An empty value means the default.
+env = checked_env(
     DEBUG=(bool, False),
     SECRET_KEY=(str, ""),
     ALLOWED_HOSTS=(list, []),
@@ -29,36 +36,41 @@ env = environ.Env(
     CELERY_RESULT_BACKEND=(str, ""),
     CELERY_FILESYSTEM_DIR=(str, str(VAR_DIR / "celery")),
     CELERY_TASK_ALWAYS_EAGER=(bool, False),
+    CELERY_VISIBILITY_TIMEOUT=(int, 6 * 3600, between(1, 7 * 24 * 3600)),
+    CELERY_QUEUE=(str, "celery"),
     EMAIL_URL=(str, f"filemail://{VAR_DIR / 'mail'}"),
+    EMAIL_TIMEOUT=(int, 30, between(1, 600)),
     DEFAULT_FROM_EMAIL=(str, "K-0 <k0-noreply@localhost>"),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     SECURE_SSL_REDIRECT=(bool, True),
     SECURE_PROXY_SSL_HEADER=(bool, False),
-    SECURE_HSTS_SECONDS=(int, 31536000),
-    AXES_PROXY_COUNT=(int, 0),
-    AXES_FAILURE_LIMIT=(int, 5),
-    AXES_COOLOFF_MINUTES=(int, 15),
-    SESSION_IDLE_MINUTES=(int, 30),
+    SECURE_HSTS_SECONDS=(int, 31536000, between(0, 2 * 31536000)),
+    AXES_PROXY_COUNT=(int, 0, between(0, 5)),
+    AXES_FAILURE_LIMIT=(int, 5, between(1, 100)),
+    AXES_COOLOFF_MINUTES=(int, 15, between(1, 7 * 24 * 60)),
+    SESSION_IDLE_MINUTES=(int, 30, between(1, 12 * 60)),
     TWO_FACTOR_REQUIRED=(bool, None),
+    ENROLMENT_CODE_DAYS=(int, 7, between(1, 30)),
     STATIC_MANIFEST=(bool, True),
-    ATTACHMENT_MAX_MB=(int, 10),
-    RETENTION_YEARS=(int, 5),
-    CASE_INACTIVE_DAYS=(int, 730),
-    CASE_INACTIVE_GRACE_DAYS=(int, 90),
-    LOG_LEVEL=(str, "INFO"),
+    ATTACHMENT_MAX_MB=(int, 10, between(1, 100)),
+    RETENTION_YEARS=(int, 5, between(1, 100)),
+    RETENTION_HOUR=(int, 2, between(0, 23)),
+    CASE_INACTIVE_DAYS=(int, 730, between(90, 3650)),
+    CASE_INACTIVE_GRACE_DAYS=(int, 90, between(14, 365)),
+    INDICATOR_FREEZE_HOUR=(int, 3, between(0, 23)),
+    LOG_LEVEL=(str, "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    K0_SUPPRESSION_THRESHOLD=(int, 5, between(1, 100)),
+    K0_RESOLVED_OUTCOMES=(list, ["resolved", "improved"]),
+    REMINDER_HOUR=(int, 7, between(0, 23)),
+    REMINDER_MINUTE=(int, 0, between(0, 59)),
+    DIGEST_WEEKDAY=(int, 1, between(1, 7)),
+    REMINDER_DUE_SOON_DAYS=(int, 2, between(0, 60)),
+    REMINDER_MAX_ATTEMPTS=(int, 5, between(1, 20)),
+    CASE_STALE_DAYS=(int, 21, between(1, 365)),
+    OUTBOX_SWEEP_MINUTES=(int, 15, between(1, 59)),
+    JOBS_MAINTENANCE_MINUTES=(int, 30, between(1, 59)),
+    JOB_RESULT_DAYS=(int, 7, between(1, 90)),
 )
-# Booleans that are neither true nor false are an error, not silently false.
-_BOOL_WORDS = {"true", "false", "1", "0", "yes", "no", "on", "off", ""}
-for _name in (
-    "DEBUG",
-    "SECURE_SSL_REDIRECT",
-    "SECURE_PROXY_SSL_HEADER",
-    "STATIC_MANIFEST",
-    "CELERY_TASK_ALWAYS_EAGER",
-):
-    _raw = env.str(_name, default="")
-    if _raw.strip().lower() not in _BOOL_WORDS:
-        raise ImproperlyConfigured(f"{_name}={_raw!r} is not a boolean (use true or false).")
 
 DEBUG = env("DEBUG")
 
@@ -193,11 +205,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions: a school computer is often shared, so sessions end with the browser, after
-# SESSION_IDLE_MINUTES without activity (the cookie age is renewed on each request), and at
-# the latest 12 hours after log-in (k0.middleware.NoStoreMiddleware enforces that limit).
+# SESSION_IDLE_MINUTES without the user's own activity, and at the latest 12 hours after
+# log-in (k0.middleware.NoStoreMiddleware enforces both limits). Background polls ("My work",
+# job status) are not activity: they do not save the session, so neither the idle clock nor
+# the stored session's expiry moves; each of the user's own requests does.
 SESSION_IDLE_MINUTES = env("SESSION_IDLE_MINUTES")
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)
 SESSION_COOKIE_HTTPONLY = True
@@ -211,13 +225,21 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env("AXES_PROXY_COUNT") or None
+# The client address, found by django-ipware (k0.accounts.client.client_address): with no
+# proxy the connection's own address, X-Forwarded-For ignored; behind TRUSTED_PROXY_COUNT
+# proxies the address the outermost one received the request from.
+AXES_CLIENT_IP_CALLABLE = "k0.accounts.client.client_address"
+TRUSTED_PROXY_COUNT = env("AXES_PROXY_COUNT")
 
 # Two-factor log-in (TOTP). On by default in production, off in the embedded demo.
 TWO_FACTOR_REQUIRED = env("TWO_FACTOR_REQUIRED")
 if TWO_FACTOR_REQUIRED is None:
     TWO_FACTOR_REQUIRED = not DEBUG
 OTP_TOTP_ISSUER = "K-0"
+# The admin lists and deletes devices but never shows a key or QR code (k0.accounts.admin).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Enrolling a phone needs a one-time code from an administrator, valid this many days.
+ENROLMENT_CODE_DAYS = env("ENROLMENT_CODE_DAYS")
 
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
@@ -239,13 +261,6 @@ ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_MB") * 1024 * 1024
 RETENTION_YEARS = env("RETENTION_YEARS")
 # An open case with no activity for CASE_INACTIVE_DAYS is listed to its coordinator and the
 # administrator, and closed as discontinued CASE_INACTIVE_GRACE_DAYS after that (k0.privacy).
-for _name, _low, _high in (("CASE_INACTIVE_DAYS", 90, 3650), ("CASE_INACTIVE_GRACE_DAYS", 14, 365)):
-    try:
-        _value = env(_name)
-    except ValueError:
-        raise ImproperlyConfigured(f"{_name}={env.str(_name)!r} is not a number of days.") from None
-    if not _low <= _value <= _high:
-        raise ImproperlyConfigured(f"{_name}={_value} is not between {_low} and {_high} (days).")
 CASE_INACTIVE_DAYS = env("CASE_INACTIVE_DAYS")
 CASE_INACTIVE_GRACE_DAYS = env("CASE_INACTIVE_GRACE_DAYS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -332,14 +347,14 @@ else:
     # longest task (CELERY_TASK_TIME_LIMIT) and the longest ETA/countdown (retries back off
     # for at most an hour); tests shorten it to see redelivery in seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
+        "visibility_timeout": env("CELERY_VISIBILITY_TIMEOUT"),
         # A web request enqueueing while Redis is unreachable fails fast instead of hanging;
         # the work is in the database and a periodic scan finds it.
         "socket_connect_timeout": 5,
     }
 # One queue per K-0 instance: instances (or test runs) sharing a Redis database must not take
 # each other's tasks.
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -354,20 +369,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_BROKER_DIR / "beat-schedule")
 # The periodic schedule (one beat process). Each entry can be moved by environment and
 # expires, so a backlog after an outage does not run stale copies: every task derives its
 # work from the database, and the next run catches up anyway.
-REMINDER_HOUR = env.int("REMINDER_HOUR", default=7)
-REMINDER_MINUTE = env.int("REMINDER_MINUTE", default=0)
-DIGEST_WEEKDAY = env.int("DIGEST_WEEKDAY", default=1)  # ISO: 1 = Monday … 7 = Sunday
-OUTBOX_SWEEP_MINUTES = env.int("OUTBOX_SWEEP_MINUTES", default=15)
-JOBS_MAINTENANCE_MINUTES = env.int("JOBS_MAINTENANCE_MINUTES", default=30)
-for _name, _value, _low, _high in (
-    ("REMINDER_HOUR", REMINDER_HOUR, 0, 23),
-    ("REMINDER_MINUTE", REMINDER_MINUTE, 0, 59),
-    ("DIGEST_WEEKDAY", DIGEST_WEEKDAY, 1, 7),
-    ("OUTBOX_SWEEP_MINUTES", OUTBOX_SWEEP_MINUTES, 1, 59),
-    ("JOBS_MAINTENANCE_MINUTES", JOBS_MAINTENANCE_MINUTES, 1, 59),
-):
-    if not _low <= _value <= _high:
-        raise ImproperlyConfigured(f"{_name}={_value} is not between {_low} and {_high}.")
+REMINDER_HOUR = env("REMINDER_HOUR")
+REMINDER_MINUTE = env("REMINDER_MINUTE")
+DIGEST_WEEKDAY = env("DIGEST_WEEKDAY")  # ISO: 1 = Monday … 7 = Sunday
+OUTBOX_SWEEP_MINUTES = env("OUTBOX_SWEEP_MINUTES")
+JOBS_MAINTENANCE_MINUTES = env("JOBS_MAINTENANCE_MINUTES")
 CELERY_BEAT_SCHEDULE = {
     # Follow-up reminders, and on DIGEST_WEEKDAY the weekly digests (Helsinki time: the
     # crontab follows CELERY_TIMEZONE across DST changes).
@@ -386,14 +392,14 @@ CELERY_BEAT_SCHEDULE = {
     # Retention: personal data of cases closed more than RETENTION_YEARS ago (k0.privacy).
     "nightly-retention": {
         "task": "k0.privacy.apply_retention",
-        "schedule": crontab(hour=env.int("RETENTION_HOUR", default=2), minute=30),
+        "schedule": crontab(hour=env("RETENTION_HOUR"), minute=30),
         "options": {"expires": 6 * 3600},
     },
     # Indicators: freeze the figures of the periods that ended (k0.indicators, a no-op on
     # most nights), so a year's published figures never depend on when someone first looks.
     "freeze-indicators": {
         "task": "k0.indicators.freeze_ended_periods",
-        "schedule": crontab(hour=env.int("INDICATOR_FREEZE_HOUR", default=3), minute=15),
+        "schedule": crontab(hour=env("INDICATOR_FREEZE_HOUR"), minute=15),
         "options": {"expires": 6 * 3600},
     },
     "jobs-maintenance": {
@@ -423,20 +429,20 @@ CELERY_IMPORTS = ["k0.tasks"]
 
 # Anonymised indicators (k0/indicators). Published counts from 1 to threshold-1 are hidden;
 # "resolved" outcomes decide which closed cases the party indicators count.
-K0_SUPPRESSION_THRESHOLD = env.int("K0_SUPPRESSION_THRESHOLD", default=5)
-K0_RESOLVED_OUTCOMES = env.list("K0_RESOLVED_OUTCOMES", default=["resolved", "improved"])
+K0_SUPPRESSION_THRESHOLD = env("K0_SUPPRESSION_THRESHOLD")
+K0_RESOLVED_OUTCOMES = env("K0_RESOLVED_OUTCOMES")
 
 # Reminders, digests and invitations (k0/reminders) and background jobs (k0/jobs).
 # A follow-up is "due soon" this many calendar days ahead (today + N, Helsinki dates).
-REMINDER_DUE_SOON_DAYS = env.int("REMINDER_DUE_SOON_DAYS", default=2)
+REMINDER_DUE_SOON_DAYS = env("REMINDER_DUE_SOON_DAYS")
 # An e-mail that keeps failing is tried this many times (back-off 1, 4, 16, 60 min…).
-REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_MAX_ATTEMPTS = env("REMINDER_MAX_ATTEMPTS")
 # An open case with no recorded activity for this many days is listed as idle.
-CASE_STALE_DAYS = env.int("CASE_STALE_DAYS", default=21)
+CASE_STALE_DAYS = env("CASE_STALE_DAYS")
 # Job result files (exports, calendars, PDFs) are deleted this many days after they are made.
-JOB_RESULT_DAYS = env.int("JOB_RESULT_DAYS", default=7)
+JOB_RESULT_DAYS = env("JOB_RESULT_DAYS")
 # Seconds an SMTP connection may block: reminders hold row locks while they send.
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_TIMEOUT = env("EMAIL_TIMEOUT")
 # File mail (the embedded default, EMAIL_URL=filemail://…): django-environ drops the leading
 # "/" of filemail:///abs/path, which would write mail relative to the working directory
 # instead of var/mail/. Take the path from the URL as written; a relative one is under

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users")
 
     def ready(self):
-        from . import signals  # noqa: F401  (log-in audit logging)
+        from . import checks, signals  # noqa: F401  (deploy checks; log-in audit logging)

@@ -6,12 +6,15 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import EnrolmentCode
 
 log = logging.getLogger("k0.auth")
 
@@ -69,21 +72,53 @@ def two_factor_verify(request):
     return render(request, "registration/two_factor_verify.html", {"form": form})
 
 
+class EnrolmentCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Enrolment code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+# The session remembers which enrolment code the user gave, between the code and the QR step.
+ENROLMENT_CODE_KEY = "k0_enrolment_code"
+_CODE_NOT_VALID = _(
+    "This enrolment code is not valid: it is mistyped, expired or already used. "
+    "Ask your K-0 administrator for a new one."
+)
+
+
 def two_factor_setup(request):
-    """Enrols an authenticator app: a QR code (and the key for typing in), then one code."""
+    """Enrols an authenticator app: an enrolment code from an administrator, then a QR code
+    (and the key for typing in), then one code from the app.
+
+    Without the enrolment code a password opens no QR code: someone who has learnt the
+    password of a user without a phone yet cannot register their own.
+    """
     if TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
         if not request.user.is_verified():
             return redirect("two_factor_verify")
         messages.info(request, _("Two-factor log-in is already in use."))
         return redirect("home")
+    code_id = request.session.get(ENROLMENT_CODE_KEY)
+    if code_id is None:
+        return _enrolment_code_step(request)
+    enrolment = EnrolmentCode.objects.valid().filter(pk=code_id, user=request.user).first()
+    if enrolment is None:
+        # Used from another session, revoked or expired since it was given.
+        return _code_no_longer_valid(request)
     device, _created = TOTPDevice.objects.get_or_create(
         user=request.user, confirmed=False, defaults={"name": "K-0"}
     )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            with transaction.atomic():
+                if not enrolment.redeem():
+                    return _code_no_longer_valid(request)
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            request.session.pop(ENROLMENT_CODE_KEY, None)
             otp_login(request, device)
             log.info("second factor enrolled user_id=%s", request.user.pk)
             messages.success(request, _("Two-factor log-in is now in use."))
@@ -96,3 +131,24 @@ def two_factor_setup(request):
         "secret": b32encode(device.bin_key).decode(),
     }
     return render(request, "registration/two_factor_setup.html", context)
+
+
+def _code_no_longer_valid(request):
+    request.session.pop(ENROLMENT_CODE_KEY, None)
+    messages.error(request, _CODE_NOT_VALID)
+    return redirect("two_factor_setup")
+
+
+def _enrolment_code_step(request):
+    form = EnrolmentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        enrolment = EnrolmentCode.find_valid(request.user, form.cleaned_data["code"])
+        if enrolment is not None:
+            # A fresh key: one shown before, to whoever had the password, is never confirmed.
+            TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+            request.session[ENROLMENT_CODE_KEY] = enrolment.pk
+            log.info("enrolment code accepted user_id=%s code_id=%s", request.user.pk, enrolment.pk)
+            return redirect("two_factor_setup")
+        log.warning("enrolment code refused user_id=%s", request.user.pk)
+        form.add_error("code", _CODE_NOT_VALID)
+    return render(request, "accounts/enrolment_code.html", {"form": form})

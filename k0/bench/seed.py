@@ -76,11 +76,15 @@ def seed_bench(
     cases: int,
     seed: int = 2026,
     progress: Callable[[str], None] = lambda message: None,
+    password: str | None = BENCH_PASSWORD,
 ) -> dict:
-    """Creates `schools` schools and `cases` cases (added to any existing bench data)."""
+    """Creates `schools` schools and `cases` cases (added to any existing bench data).
+
+    Users get `password`, or with None an unusable one (`bench` logs in without passwords).
+    """
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
     User = get_user_model()
-    password = make_password(BENCH_PASSWORD)
+    password = make_password(password)
     today = timezone.localdate()
     with transaction.atomic():
         areas = [Area.objects.get_or_create(name=f"{PREFIX} alue {i}")[0] for i in range(20)]

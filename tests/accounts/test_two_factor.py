@@ -5,6 +5,7 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from k0.accounts.models import EnrolmentCode
 from tests.factories import PASSWORD
 
 
@@ -35,7 +36,9 @@ def test_password_alone_opens_nothing_but_enrolment(client, team_member):
 def test_enrolment_shows_qr_and_needs_a_valid_code(client, team_member, settings):
     # django-otp slows retries after a wrong code; this test retries at once.
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    _code, raw = EnrolmentCode.issue(team_member)
     password_login(client, team_member)
+    client.post(reverse("two_factor_setup"), {"code": raw})
     response = client.get(reverse("two_factor_setup"))
     body = response.content.decode()
     assert 'src="data:image/svg+xml' in body

@@ -1,11 +1,16 @@
 import json
 
+import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
+from k0.bench.seed import BENCH_PASSWORD
 from k0.cases.models import Case, CaseUserObjectPermission, Party
 
 
-def test_seed_bench_and_bench_run_at_a_tiny_scale(db, capsys):
+def test_seed_bench_and_bench_run_at_a_tiny_scale(db, capsys, settings):
+    settings.DEBUG = True
     call_command("seed_bench", "--schools", "3", "--cases", "12")
     assert Case.objects.count() == 12
     assert Party.objects.count() >= 12 * 6
@@ -36,9 +41,29 @@ def test_seed_bench_and_bench_run_at_a_tiny_scale(db, capsys):
     assert result["data"]["cases"] == 12
 
 
-def test_bench_without_data_says_what_to_do(db):
-    import pytest
-    from django.core.management.base import CommandError
-
+def test_bench_without_data_says_what_to_do(db, settings):
+    settings.DEBUG = True
     with pytest.raises(CommandError, match="run seed_bench first"):
         call_command("bench")
+
+
+def test_seed_bench_and_bench_refuse_to_run_with_debug_off(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--allow-production"):
+        call_command("seed_bench", "--schools", "1", "--cases", "1")
+    assert not get_user_model().objects.exists()
+    with pytest.raises(CommandError, match="--allow-production"):
+        call_command("bench")
+
+
+def test_seed_bench_in_production_gives_unusable_passwords(db, settings, capsys):
+    settings.DEBUG = False
+    call_command("seed_bench", "--schools", "1", "--cases", "2", "--allow-production")
+    assert BENCH_PASSWORD not in capsys.readouterr().out
+    users = get_user_model().objects.all()
+    assert users.count() >= 5
+    assert not any(user.has_usable_password() for user in users)
+    # An operator measures with production settings on such a database.
+    call_command("bench", "--allow-production", "--json", "--samples", "1", "--warmup", "0")
+    result = json.loads(capsys.readouterr().out)
+    assert result["data"]["cases"] == 2

@@ -75,4 +75,4 @@ def test_schedule_is_overridable_by_environment():
 def test_a_nonsense_hour_stops_the_start():
     result = _settings_with(REMINDER_HOUR="25")
     assert result.returncode != 0
-    assert "REMINDER_HOUR=25 is not between 0 and 23" in result.stderr
+    assert "REMINDER_HOUR='25' is out of range: use a whole number from 0 to 23" in result.stderr

@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from k0.bench.measure import run
@@ -19,8 +20,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", default="", help="comma-separated figure names to measure (default: all)"
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="run with DEBUG=false too, on a database of its own (it writes to the data)",
+        )
 
-    def handle(self, *args, samples, warmup, **options):
+    def handle(self, *args, samples, warmup, allow_production, **options):
+        if not settings.DEBUG and not allow_production:
+            # It logs users in (sessions, log-in records), opens cases (access log rows) and
+            # pads the first open case to a 300-entry timeline with invented notes: never on
+            # the live database.
+            raise CommandError(
+                "bench writes to the database it measures (sessions, access log, notes added to "
+                "a case), so it runs only with DEBUG=true. To measure with production settings "
+                "on a database of its own (seed_bench --allow-production), add "
+                "--allow-production."
+            )
         if not Case.objects.exists():
             raise CommandError("No cases to measure: run seed_bench first.")
         only = {name.strip() for name in options["only"].split(",") if name.strip()} or None
