@@ -255,10 +255,22 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("CASE_INACTIVE_DAYS", "2y", "CASE_INACTIVE_DAYS='2y' is not a number of days"),
-        ("CASE_INACTIVE_DAYS", "0", "CASE_INACTIVE_DAYS=0 is not between"),
-        ("CASE_INACTIVE_GRACE_DAYS", "-5", "CASE_INACTIVE_GRACE_DAYS=-5 is not between"),
-        ("CASE_INACTIVE_GRACE_DAYS", "1000", "CASE_INACTIVE_GRACE_DAYS=1000 is not between"),
+        ("CASE_INACTIVE_DAYS", "2y", "CASE_INACTIVE_DAYS='2y' is not a whole number"),
+        (
+            "CASE_INACTIVE_DAYS",
+            "0",
+            "CASE_INACTIVE_DAYS='0' is out of range: use a whole number from 90 to 3650",
+        ),
+        (
+            "CASE_INACTIVE_GRACE_DAYS",
+            "-5",
+            "CASE_INACTIVE_GRACE_DAYS='-5' is out of range: use a whole number from 14 to 365",
+        ),
+        (
+            "CASE_INACTIVE_GRACE_DAYS",
+            "1000",
+            "CASE_INACTIVE_GRACE_DAYS='1000' is out of range: use a whole number from 14 to 365",
+        ),
     ],
 )
 def test_bad_inactivity_settings_stop_start_up(variable, value, message):
