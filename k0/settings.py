@@ -44,6 +44,12 @@ env = environ.Env(
     ATTACHMENT_MAX_MB=(int, 10),
     RETENTION_YEARS=(int, 5),
     LOG_LEVEL=(str, "INFO"),
+    CACHE_URL=(str, f"filecache://{VAR_DIR / 'cache'}"),
+    RATE_LIMIT_LOGIN_PER_MINUTE=(int, 20),
+    RATE_LIMIT_PASSWORD_RESET_PER_HOUR=(int, 5),
+    RATE_LIMIT_RESET_EMAILS_PER_HOUR=(int, 3),
+    RATE_LIMIT_JOBS_PER_HOUR=(int, 30),
+    RATE_LIMIT_API_PER_MINUTE=(int, 30),
 )
 # Booleans that are neither true nor false are an error, not silently false.
 _BOOL_WORDS = {"true", "false", "1", "0", "yes", "no", "on", "off", ""}
@@ -166,6 +172,36 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds the rate-limit counts (k0/ratelimits.py), so every web process must share
+# it: Redis in production (redis://host:6379/1); the embedded default is a file cache under
+# var/cache, shared by the processes of one machine.
+CACHES = {"default": env.cache_url_config(env("CACHE_URL"))}
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    # Its increment writes the entry again with the default timeout, which would forget an
+    # hour's count after five idle minutes: no default timeout (each window's count has its
+    # own key, so an old one is never read again), and old entries are culled past
+    # MAX_ENTRIES.
+    CACHES["default"]["TIMEOUT"] = None
+    CACHES["default"]["OPTIONS"] = {"MAX_ENTRIES": 10_000}
+elif CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A request waits at most this long for an unreachable Redis, then goes on unlimited.
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=2, socket_timeout=2)
+# Rate limits: how many requests a window allows (k0/ratelimits.py has the table).
+RATE_LIMIT_LOGIN_PER_MINUTE = env("RATE_LIMIT_LOGIN_PER_MINUTE")
+RATE_LIMIT_PASSWORD_RESET_PER_HOUR = env("RATE_LIMIT_PASSWORD_RESET_PER_HOUR")
+RATE_LIMIT_RESET_EMAILS_PER_HOUR = env("RATE_LIMIT_RESET_EMAILS_PER_HOUR")
+RATE_LIMIT_JOBS_PER_HOUR = env("RATE_LIMIT_JOBS_PER_HOUR")
+RATE_LIMIT_API_PER_MINUTE = env("RATE_LIMIT_API_PER_MINUTE")
+for _name, _value, _low, _high in (
+    ("RATE_LIMIT_LOGIN_PER_MINUTE", RATE_LIMIT_LOGIN_PER_MINUTE, 1, 1000),
+    ("RATE_LIMIT_PASSWORD_RESET_PER_HOUR", RATE_LIMIT_PASSWORD_RESET_PER_HOUR, 1, 100),
+    ("RATE_LIMIT_RESET_EMAILS_PER_HOUR", RATE_LIMIT_RESET_EMAILS_PER_HOUR, 1, 20),
+    ("RATE_LIMIT_JOBS_PER_HOUR", RATE_LIMIT_JOBS_PER_HOUR, 1, 1000),
+    ("RATE_LIMIT_API_PER_MINUTE", RATE_LIMIT_API_PER_MINUTE, 1, 1000),
+):
+    if not _low <= _value <= _high:
+        raise ImproperlyConfigured(f"{_name}={_value} is not between {_low} and {_high}.")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from schools.models import Role
@@ -10,6 +11,16 @@ from .factories import MembershipFactory, SchoolFactory, UserFactory
 def _fast_password_hashing(settings):
     # Production hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_counts(settings):
+    """Rate-limit counts live in the cache: each test starts with none, in a cache of this
+    process only (pytest-xdist workers must not count each other's requests)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "k0"}
+    }
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
