@@ -17,9 +17,11 @@ from .emails import case_link
 def _still_sees_every_case(user, job) -> bool:
     """The calendar lists the cases the requester saw when it was made; taken off one of
     them since, they must not keep its reference and link (start the job again instead)."""
+    if job.result_case_ids is None:
+        # Not made yet (its run looks at what the user sees then), or made before the
+        # calendar recorded its cases: that file cannot be vouched for.
+        return not job.result_file
     wanted = set(job.result_case_ids)
-    if not wanted:
-        return True
     return Case.objects.visible_to(user).filter(pk__in=wanted).count() == len(wanted)
 
 

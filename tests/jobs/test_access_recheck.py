@@ -157,3 +157,22 @@ def test_a_member_still_on_the_case_keeps_the_result(client, two_member_case, te
     page = client.get(reverse("jobs:detail", args=[job.pk]))
     assert page.status_code == 200
     assert reverse("jobs:download", args=[job.pk]) in page.content.decode()
+
+
+def test_a_calendar_made_before_its_cases_were_recorded_is_refused(client, case, case_team_member):
+    """Such a file may list cases the member has left since; they can make a new one."""
+    client.force_login(case_team_member)
+    job = start(client, reverse("reminders:follow_ups_calendar"))
+    assert run_job(job.pk) == "done"
+    Job.objects.filter(pk=job.pk).update(result_case_ids=None)
+    job.refresh_from_db()
+    assert_no_longer_available(client, job)
+
+
+def test_an_empty_calendar_stays_available(client, case, case_team_member):
+    client.force_login(case_team_member)
+    job = start(client, reverse("reminders:follow_ups_calendar"))
+    assert run_job(job.pk) == "done"
+    job.refresh_from_db()
+    assert job.result_case_ids == []
+    assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 200
