@@ -70,6 +70,12 @@ env = checked_env(
     OUTBOX_SWEEP_MINUTES=(int, 15, between(1, 59)),
     JOBS_MAINTENANCE_MINUTES=(int, 30, between(1, 59)),
     JOB_RESULT_DAYS=(int, 7, between(1, 90)),
+    CACHE_URL=(str, f"filecache://{VAR_DIR / 'cache'}"),
+    RATE_LIMIT_LOGIN_PER_MINUTE=(int, 20, between(1, 1000)),
+    RATE_LIMIT_PASSWORD_RESET_PER_HOUR=(int, 5, between(1, 100)),
+    RATE_LIMIT_RESET_EMAILS_PER_HOUR=(int, 3, between(1, 20)),
+    RATE_LIMIT_JOBS_PER_HOUR=(int, 30, between(1, 1000)),
+    RATE_LIMIT_API_PER_MINUTE=(int, 30, between(1, 1000)),
 )
 
 DEBUG = env("DEBUG")
@@ -180,6 +186,27 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds the rate-limit counts (k0/ratelimits.py), so every web process must share
+# it: Redis in production (redis://host:6379/1); the embedded default is a file cache under
+# var/cache, shared by the processes of one machine.
+CACHES = {"default": env.cache_url_config(env("CACHE_URL"))}
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    # Its increment writes the entry again with the default timeout, which would forget an
+    # hour's count after five idle minutes: no default timeout (each window's count has its
+    # own key, so an old one is never read again), and old entries are culled past
+    # MAX_ENTRIES.
+    CACHES["default"]["TIMEOUT"] = None
+    CACHES["default"]["OPTIONS"] = {"MAX_ENTRIES": 10_000}
+elif CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A request waits at most this long for an unreachable Redis, then goes on unlimited.
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=2, socket_timeout=2)
+# Rate limits: how many requests a window allows (k0/ratelimits.py has the table).
+RATE_LIMIT_LOGIN_PER_MINUTE = env("RATE_LIMIT_LOGIN_PER_MINUTE")
+RATE_LIMIT_PASSWORD_RESET_PER_HOUR = env("RATE_LIMIT_PASSWORD_RESET_PER_HOUR")
+RATE_LIMIT_RESET_EMAILS_PER_HOUR = env("RATE_LIMIT_RESET_EMAILS_PER_HOUR")
+RATE_LIMIT_JOBS_PER_HOUR = env("RATE_LIMIT_JOBS_PER_HOUR")
+RATE_LIMIT_API_PER_MINUTE = env("RATE_LIMIT_API_PER_MINUTE")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -4,8 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
-from . import views
+from . import ratelimits, views
 from .accounts import views as account_views
+from .accounts.password_reset import password_reset
 
 if settings.TWO_FACTOR_REQUIRED:
     # The admin demands a verified second factor too, not only the middleware.
@@ -16,7 +17,13 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("language/", views.set_language, name="set_language"),
-    path("login/", account_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        ratelimits.rate_limited("login", key=ratelimits.by_address)(
+            account_views.LoginView.as_view()
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/verify/", account_views.two_factor_verify, name="two_factor_verify"),
     path("account/two-factor/", account_views.two_factor_setup, name="two_factor_setup"),
@@ -30,7 +37,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", password_reset, name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

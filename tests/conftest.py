@@ -1,6 +1,7 @@
 import warnings
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from schools.models import Role
@@ -36,6 +37,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
             pytest.PytestWarning,
             stacklevel=1,
         )
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_counts(settings):
+    """Rate-limit counts live in the cache: each test starts with none, in a cache of this
+    process only (pytest-xdist workers must not count each other's requests)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "k0"}
+    }
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -293,8 +293,10 @@ def fill(name, converters, world):
 def check(name, url, expected: Rule, world):
     """Returns a list of failures (persona, method, status, allowed statuses)."""
     failures = []
-    for persona in PERSONAS:
-        client = Client()
+    for index, persona in enumerate(PERSONAS, start=1):
+        # Each persona from an address of its own, as in life: the per-address rate limits
+        # (k0.ratelimits) count each one apart.
+        client = Client(REMOTE_ADDR=f"192.0.2.{index}")
         if persona != "anonymous":
             client.force_login(world["people"][persona])
         if persona == "anonymous":

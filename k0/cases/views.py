@@ -23,6 +23,7 @@ from schools.models import Role
 from schools.roles import has_role, role_required, schools_where
 
 from . import forms
+from .attachments import EXTENSIONS, download_name
 from .audit import log_access
 from .choices import PHASE_ORDER, Phase
 from .filters import CaseFilter
@@ -635,7 +636,9 @@ def attachment_add(request, reference):
         checked = form.cleaned_data["file"]
         attachment = Attachment(
             case=case,
-            original_name=form.cleaned_data["original_name"],
+            # The detected type decides the extension: "report.html" that is really a PDF
+            # is kept (and downloaded) as "report.pdf".
+            original_name=download_name(form.cleaned_data["original_name"], checked.extension),
             content_type=checked.content_type,
             size=len(checked.content),
             description=form.cleaned_data["description"],
@@ -658,7 +661,10 @@ def attachment_download(request, reference, pk):
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name,
+        # Again at download: files uploaded before names followed the detected type.
+        filename=download_name(
+            attachment.original_name, EXTENSIONS.get(attachment.content_type, "bin")
+        ),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -13,23 +13,32 @@ from k0.jobs.registry import job_handler
 from .case_documents import case_summary_pdf, meeting_record_pdf
 
 
-def _check_case_download(request, job) -> None:
+def _cases_for(user, job):
+    if job.params.get("variant", "team") == "principal":
+        return Case.objects.in_schools_of_principal(user)
+    return Case.objects.visible_to(user)
+
+
+def _may_see_case(user, job) -> bool:
     """Team documents need the case visible to the requester now (not only when the job
     started); the pseudonymised variant needs the principal's school."""
-    variant = job.params.get("variant", "team")
-    if variant == "principal":
-        cases = Case.objects.in_schools_of_principal(request.user)
-    else:
-        cases = Case.objects.visible_to(request.user)
-    case = cases.filter(pk=job.params.get("case_id")).first()
-    if case is None:
+    return _cases_for(user, job).filter(pk=job.params.get("case_id")).exists()
+
+
+def _log_download(request, job) -> None:
+    case = _cases_for(request.user, job).filter(pk=job.params.get("case_id")).first()
+    if case is None:  # access lost between the check and now
         raise Http404
-    log_access(
-        request, case, AccessAction.DOWNLOAD, role="principal" if variant == "principal" else None
-    )
+    principal = job.params.get("variant") == "principal"
+    log_access(request, case, AccessAction.DOWNLOAD, role="principal" if principal else None)
 
 
-@job_handler("case_summary_pdf", label=_("Case summary (PDF)"), on_download=_check_case_download)
+@job_handler(
+    "case_summary_pdf",
+    label=_("Case summary (PDF)"),
+    allowed=_may_see_case,
+    on_download=_log_download,
+)
 def case_summary(job):
     job.set_progress(10)
     name, pdf = case_summary_pdf(
@@ -39,7 +48,10 @@ def case_summary(job):
 
 
 @job_handler(
-    "meeting_record_pdf", label=_("Meeting record (PDF)"), on_download=_check_case_download
+    "meeting_record_pdf",
+    label=_("Meeting record (PDF)"),
+    allowed=_may_see_case,
+    on_download=_log_download,
 )
 def meeting_record(job):
     job.set_progress(10)

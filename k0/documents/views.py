@@ -5,6 +5,7 @@ from k0.cases.models import AccessAction, CasePerm, Intervention
 from k0.cases.oversight import progress_case
 from k0.cases.views import get_case_for
 from k0.jobs.services import start_job
+from k0.ratelimits import by_user, refuse_if_limited
 
 POST_ONLY = ["POST"]
 
@@ -19,6 +20,9 @@ def _case_for_post(request, reference):
 
 
 def _start(request, *, kind, case, **params):
+    refused = refuse_if_limited(request, "jobs", by_user(request))
+    if refused is not None:
+        return refused
     job = start_job(
         kind=kind,
         requested_by=request.user,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 
-from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,13 +23,12 @@ def _data_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
-def _check_office(request, job) -> None:
-    if not has_role(request.user, Role.PROGRAMME_OFFICE):
-        raise PermissionDenied
+def _check_office(user, job) -> bool:
+    return has_role(user, Role.PROGRAMME_OFFICE)
 
 
 @job_handler(
-    "indicator_report_pdf", label=gettext_lazy("Indicator report (PDF)"), on_download=_check_office
+    "indicator_report_pdf", label=gettext_lazy("Indicator report (PDF)"), allowed=_check_office
 )
 def indicator_report_pdf(job):
     language = job.params.get("language", "fi")

@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from k0 import ratelimits
 from k0.jobs.services import start_job
 from schools.models import Role
 from schools.roles import role_required
@@ -164,6 +165,7 @@ def chart(request, name: str):
 
 @programme_office_only
 @require_GET
+@ratelimits.rate_limited("jobs", methods=("GET",))
 def export(request, fmt: str):
     form = selection_form(request.GET, first=first_referral())
     if not form.is_valid():
@@ -209,6 +211,10 @@ def api_indicators(request):
     if not token.is_usable:
         ApiTokenUse.objects.create(token=token, query=query, status=401)
         return _unauthorised("invalid_token")
+    wait = ratelimits.hit(request, "api", str(token.pk))
+    if wait is not None:
+        ApiTokenUse.objects.create(token=token, query=query, status=429)
+        return ratelimits.too_many_requests_json(wait)
     form = selection_form(request.GET, first=first_referral())
     if not form.is_valid():
         ApiTokenUse.objects.create(token=token, query=query, status=400)
@@ -222,6 +228,7 @@ def api_indicators(request):
 
 
 @programme_office_only
+@ratelimits.rate_limited("jobs")
 def report_pdf(request):
     """Starts rendering the indicator report as a PDF; the job page shows progress."""
     if request.method != "POST":

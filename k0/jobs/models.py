@@ -115,6 +115,11 @@ class Job(models.Model):
     )
     result_name = models.CharField(_("file name"), max_length=200, blank=True)
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    # Cases whose records the result holds, when the handler chose them by what the
+    # requester could see (the follow-up calendar): access is checked against them again
+    # on every view of the job. Ids only; None for kinds that do not record them (and for
+    # results made before they were recorded).
+    result_case_ids = models.JSONField(_("cases in the result"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
@@ -178,6 +183,9 @@ class Job(models.Model):
             result_file=self.result_file.name,
             result_name=get_valid_filename(filename)[:200] or "result",
             content_type=content_type[:100],
+            result_case_ids=(
+                None if self.result_case_ids is None else sorted(set(self.result_case_ids))
+            ),
             finished_at=now,
             expires_at=now + timedelta(days=settings.JOB_RESULT_DAYS),
         )

@@ -12,7 +12,9 @@ Apps register handlers in a `job_handlers.py` module (imported by `JobsConfig.re
 A handler gets the `Job` (with `requested_by` and `params`), reports progress with
 `job.set_progress(pct)` and returns (file name, content type, bytes). It raises `JobError`
 with a message for the user when the job cannot be done; any other exception is shown as a
-generic failure and logged.
+generic failure and logged. A handler whose result holds records of several cases (chosen by
+what the requester could see when it ran) lists them in `job.result_case_ids`, so that its
+access check can tell later whether the requester still sees them all.
 """
 
 from __future__ import annotations
@@ -27,19 +29,27 @@ Handler = Callable[["Job"], tuple[str, str, bytes]]
 
 _handlers: dict[str, Handler] = {}
 _labels: dict[str, str] = {}
-_download_checks: dict[str, Callable] = {}
+_access_checks: dict[str, Callable] = {}
+_download_records: dict[str, Callable] = {}
 
 
 class JobError(Exception):
     """A failure the user should read (plain words, no personal data, no traceback)."""
 
 
-def job_handler(kind: str, *, label=None, on_download=None) -> Callable[[Handler], Handler]:
+def job_handler(
+    kind: str, *, label=None, allowed=None, on_download=None
+) -> Callable[[Handler], Handler]:
     """Registers `func` for jobs of `kind`; `label` (lazy-translated) names it on job pages.
 
-    `on_download(request, job)`, if given, runs before every download of the result: it
-    checks again that the requester may still see what the file is about (raising Http404
-    otherwise) and records the access — a case PDF is personal data like the case page.
+    `allowed(user, job) -> bool`, if given, says whether the requester may still see what
+    the job is about — now, not when it was started: a member taken off a case, or a user
+    whose role was removed, must not keep its PDF. It is asked before the job runs, on the
+    job page and before every download; when it says no, the job page shows only that the
+    result is no longer available (never the file name, which holds a case reference).
+
+    `on_download(request, job)`, if given, runs after that check on every download and
+    records the access — a case PDF is personal data like the case page.
     """
 
     def register(func: Handler) -> Handler:
@@ -47,8 +57,10 @@ def job_handler(kind: str, *, label=None, on_download=None) -> Callable[[Handler
             raise ValueError(f"A job handler for {kind!r} is already registered.")
         _handlers[kind] = func
         _labels[kind] = label or kind
+        if allowed is not None:
+            _access_checks[kind] = allowed
         if on_download is not None:
-            _download_checks[kind] = on_download
+            _download_records[kind] = on_download
         return func
 
     return register
@@ -61,10 +73,16 @@ def get_handler(kind: str) -> Handler:
         raise LookupError(f"No job handler for {kind!r}.") from None
 
 
-def check_download(request, job) -> None:
-    check = _download_checks.get(job.kind)
-    if check is not None:
-        check(request, job)
+def may_see(user, job) -> bool:
+    """Whether `user` (the requester) may still see what `job` is about."""
+    check = _access_checks.get(job.kind)
+    return check is None or bool(check(user, job))
+
+
+def record_download(request, job) -> None:
+    record = _download_records.get(job.kind)
+    if record is not None:
+        record(request, job)
 
 
 def label_for(kind: str) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from .enqueue import enqueue_on_commit
 from .models import Job, JobStatus
-from .registry import JobError, get_handler, kinds
+from .registry import JobError, get_handler, kinds, may_see
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,11 @@ def run_job(job_id: int) -> str:
         # Each earlier run died with its worker (killed, out of memory): stop trying.
         job.fail(_("The job stopped unexpectedly several times. Please try again later."))
         logger.error("Job %s (%s) gave up after %s attempts.", job.pk, job.kind, job.attempts - 1)
+        return "failed"
+    if not may_see(job.requested_by, job):
+        # Taken off the case (or the role removed) after starting the job: make nothing.
+        job.fail(_("You no longer have access to what this job was about."))
+        logger.info("Job %s (%s) refused: the requester lost access.", job.pk, job.kind)
         return "failed"
     try:
         handler = get_handler(job.kind)

@@ -14,7 +14,22 @@ from . import ical
 from .emails import case_link
 
 
-@job_handler("my_follow_ups_ics", label=_("My follow-ups as a calendar file"))
+def _still_sees_every_case(user, job) -> bool:
+    """The calendar lists the cases the requester saw when it was made; taken off one of
+    them since, they must not keep its reference and link (start the job again instead)."""
+    if job.result_case_ids is None:
+        # Not made yet (its run looks at what the user sees then), or made before the
+        # calendar recorded its cases: that file cannot be vouched for.
+        return not job.result_file
+    wanted = set(job.result_case_ids)
+    return Case.objects.visible_to(user).filter(pk__in=wanted).count() == len(wanted)
+
+
+@job_handler(
+    "my_follow_ups_ics",
+    label=_("My follow-ups as a calendar file"),
+    allowed=_still_sees_every_case,
+)
 def my_follow_ups_ics(job) -> tuple[str, str, bytes]:
     """The requester's open follow-ups from today on, as all-day events (.ics).
 
@@ -34,6 +49,7 @@ def my_follow_ups_ics(job) -> tuple[str, str, bytes]:
         .order_by("due_date", "pk")
     )
     job.set_progress(30)
+    job.result_case_ids = [follow_up.case_id for follow_up in follow_ups]
     items = []
     for index, follow_up in enumerate(follow_ups, start=1):
         items.append(

@@ -16,6 +16,7 @@ from k0.cases.choices import Phase
 from k0.cases.models import Case, CasePerm, FollowUp, Intervention
 from k0.cases.views import get_case_for
 from k0.jobs.services import start_job
+from k0.ratelimits import rate_limited
 from schools.models import Role
 from schools.roles import role_required
 
@@ -56,6 +57,7 @@ def my_work(request):
 
 @role_required(Role.TEAM_MEMBER, Role.COORDINATOR)
 @require_POST
+@rate_limited("jobs")
 def follow_ups_calendar(request):
     """Starts a job that builds the user's follow-ups as an .ics file."""
     job = start_job(kind="my_follow_ups_ics", requested_by=request.user, params={})

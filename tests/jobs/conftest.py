@@ -25,5 +25,10 @@ def handler():
 
     registry.job_handler("test_kind")(run)
     yield slot
-    registry._handlers.pop("test_kind", None)
-    registry._labels.pop("test_kind", None)
+    for table in (
+        registry._handlers,
+        registry._labels,
+        registry._access_checks,
+        registry._download_records,
+    ):
+        table.pop("test_kind", None)
