@@ -9,11 +9,13 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import Role, School
 
+from . import dates
 from .attachments import check_upload
 from .choices import (
     AlreadyTried,
@@ -88,10 +90,23 @@ def coordinator_candidates(school):
     )
 
 
-def _not_future(value, message=None):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message or _("The date cannot be in the future."))
-    return value
+def limit_date_inputs(form, *, not_before=None, after_referral=()):
+    """Gives each date input the `min` and `max` of its model field's range (k0.cases.dates),
+    so the date picker offers only dates the model accepts; `after_referral` names the fields
+    that cannot precede `not_before` (the referral) either. The model checks again."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.DateField):
+            continue
+        try:
+            limits = dates.range_of(form._meta.model._meta.get_field(name))
+        except FieldDoesNotExist:
+            continue
+        if limits is None:
+            continue
+        earliest, latest = limits
+        if name in after_referral and not_before:
+            earliest = max(earliest, not_before)
+        field.widget.attrs.update(min=earliest.isoformat(), max=latest.isoformat())
 
 
 class TeamFieldsMixin:
@@ -144,20 +159,18 @@ class CaseReferralForm(forms.ModelForm):
         fields = REFERRAL_FIELDS
         widgets = {"referred_on": DateInput(), "started_around": DateInput()}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_date_inputs(self)
+
     def clean_referred_on(self):
-        referred = _not_future(self.cleaned_data.get("referred_on"))
+        # Its range, and the bullying not starting after it, are checked by the model.
+        referred = self.cleaned_data.get("referred_on")
         if referred and self.instance.pk:
             first = self.instance.interventions.order_by("date").values_list("date", flat=True)
             if first[:1] and first[0] < referred:
                 raise forms.ValidationError(_("There are interventions before this date."))
         return referred
-
-    def clean(self):
-        data = super().clean()
-        started, referred = data.get("started_around"), data.get("referred_on")
-        if started and referred and started > referred:
-            self.add_error("started_around", _("The bullying cannot start after the referral."))
-        return data
 
 
 class CaseCreateForm(TeamFieldsMixin, CaseReferralForm):
@@ -220,10 +233,14 @@ class CaseTeamForm(TeamFieldsMixin, forms.Form):
 class CaseChildForm(forms.ModelForm):
     """A form for something recorded in a case; `case` scopes every choice to that case."""
 
+    # Date fields that cannot be before the referral (the forms' or models' clean says so).
+    after_referral: tuple[str, ...] = ()
+
     def __init__(self, *args, case, **kwargs):
         self.case = case
         super().__init__(*args, **kwargs)
         self.instance.case = case
+        limit_date_inputs(self, not_before=case.referred_on, after_referral=self.after_referral)
 
     def _parties(self):
         return Party.objects.filter(case=self.case)
@@ -314,6 +331,8 @@ class PartyGroupForm(CaseChildForm):
 
 
 class InterventionForm(CaseChildForm):
+    after_referral = ("date",)
+
     class Meta:
         model = Intervention
         fields = [
@@ -351,6 +370,8 @@ class InterventionForm(CaseChildForm):
 
 
 class AgreementForm(CaseChildForm):
+    after_referral = ("review_on",)
+
     class Meta:
         model = Agreement
         fields = ["text", "intervention", "parties", "review_on", "status"]
@@ -369,6 +390,8 @@ class AgreementForm(CaseChildForm):
 
 
 class FollowUpForm(CaseChildForm):
+    after_referral = ("due_date", "done_at")
+
     class Meta:
         model = FollowUp
         fields = [
