@@ -34,6 +34,7 @@ from .models import (
     Intervention,
     Party,
     PartyGroup,
+    PhaseChange,
     PrincipalReview,
 )
 
@@ -109,6 +110,22 @@ def limit_date_inputs(form, *, not_before=None, after_referral=()):
         field.widget.attrs.update(min=earliest.isoformat(), max=latest.isoformat())
 
 
+class KeepPastedText:
+    """Textareas without `maxlength`: a browser cuts text pasted past it without a word,
+    and the end of a long note would be lost unseen. The form refuses it instead, naming the
+    limit and the length, and shows all of it again to shorten."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.pop("maxlength", None)
+
+
+def _text_limit(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
 class TeamFieldsMixin:
     """Responsible member, case team and coordinator, chosen from the school's people."""
 
@@ -147,7 +164,7 @@ REFERRAL_FIELDS = [
 ]
 
 
-class CaseReferralForm(forms.ModelForm):
+class CaseReferralForm(KeepPastedText, forms.ModelForm):
     """The referral (vireilletulo): what is known, the source, forms and places of bullying."""
 
     forms_of_bullying = _checkboxes(BullyingForm.choices, _("Forms of bullying"), required=True)
@@ -208,7 +225,7 @@ class CaseCreateForm(TeamFieldsMixin, CaseReferralForm):
         return data
 
 
-class CaseWorkForm(forms.ModelForm):
+class CaseWorkForm(KeepPastedText, forms.ModelForm):
     """Summary, consent exception, root causes and plan: the mapping and planning work."""
 
     root_causes = _checkboxes(RootCause.choices, _("Root causes"))
@@ -230,7 +247,7 @@ class CaseTeamForm(TeamFieldsMixin, forms.Form):
             }
 
 
-class CaseChildForm(forms.ModelForm):
+class CaseChildForm(KeepPastedText, forms.ModelForm):
     """A form for something recorded in a case; `case` scopes every choice to that case."""
 
     # Date fields that cannot be before the referral (the forms' or models' clean says so).
@@ -443,22 +460,31 @@ class NoteForm(CaseChildForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
 
-class CloseForm(forms.Form):
+class CloseForm(KeepPastedText, forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
-    closing_summary = forms.CharField(label=_("Closing summary"), widget=forms.Textarea)
+    closing_summary = forms.CharField(
+        label=_("Closing summary"),
+        widget=forms.Textarea,
+        max_length=_text_limit(Case, "closing_summary"),
+    )
     aftercare_plan = forms.CharField(
         label=_("Aftercare plan"),
         widget=forms.Textarea,
         required=False,
+        max_length=_text_limit(Case, "aftercare_plan"),
         help_text=_("What the school keeps doing, and who follows up."),
     )
 
 
-class ReopenForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for reopening"), widget=forms.Textarea)
+class ReopenForm(KeepPastedText, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for reopening"),
+        widget=forms.Textarea,
+        max_length=_text_limit(PhaseChange, "reason"),
+    )
 
 
-class PrincipalReviewForm(forms.ModelForm):
+class PrincipalReviewForm(KeepPastedText, forms.ModelForm):
     class Meta:
         model = PrincipalReview
         fields = ["comment"]

@@ -50,6 +50,7 @@ from .choices import (
     Setting,
     SituationAssessment,
 )
+from .limits import DETAIL, NOTES, SUMMARY, ChoiceListValidator, text_limit
 
 
 class CasePerm(StrEnum):
@@ -164,11 +165,18 @@ class Case(models.Model):
         blank=True,
         help_text=_("E.g. the referrer's title or unit. No pupil names here."),
     )
-    known_at_referral = models.TextField(_("what is known"), blank=True)
+    known_at_referral = models.TextField(_("what is known"), blank=True, **text_limit(SUMMARY))
     crime_report = models.BooleanField(_("a crime report has been made"), default=False)
     police_request = models.BooleanField(_("the police have asked for assistance"), default=False)
-    forms_of_bullying = models.JSONField(_("forms of bullying"), default=list, blank=True)
-    locations = models.JSONField(_("where it happens"), default=list, blank=True)
+    forms_of_bullying = models.JSONField(
+        _("forms of bullying"),
+        default=list,
+        blank=True,
+        validators=[ChoiceListValidator(BullyingForm)],
+    )
+    locations = models.JSONField(
+        _("where it happens"), default=list, blank=True, validators=[ChoiceListValidator(Setting)]
+    )
     started_around = models.DateField(
         _("started around"),
         null=True,
@@ -176,19 +184,33 @@ class Case(models.Model):
         validators=[dates.start_date],
         help_text=_("An approximate date is enough."),
     )
-    already_tried = models.JSONField(_("already tried"), default=list, blank=True)
-    already_tried_notes = models.TextField(_("already tried (details)"), blank=True)
+    already_tried = models.JSONField(
+        _("already tried"),
+        default=list,
+        blank=True,
+        validators=[ChoiceListValidator(AlreadyTried)],
+    )
+    already_tried_notes = models.TextField(
+        _("already tried (details)"), blank=True, **text_limit(DETAIL)
+    )
 
     # Mapping and plan
-    summary = models.TextField(_("case summary"), blank=True)
+    summary = models.TextField(_("case summary"), blank=True, **text_limit(SUMMARY))
     consent_exception = models.TextField(
         _("justification for proceeding without consent"),
         blank=True,
+        **text_limit(DETAIL),
         help_text=_("Only where the law allows working without a guardian's consent."),
     )
-    root_causes = models.JSONField(_("root causes"), default=list, blank=True)
-    root_cause_notes = models.TextField(_("root causes (details)"), blank=True)
-    plan = models.TextField(_("plan"), blank=True, help_text=_("The measures chosen and why."))
+    root_causes = models.JSONField(
+        _("root causes"), default=list, blank=True, validators=[ChoiceListValidator(RootCause)]
+    )
+    root_cause_notes = models.TextField(
+        _("root causes (details)"), blank=True, **text_limit(DETAIL)
+    )
+    plan = models.TextField(
+        _("plan"), blank=True, **text_limit(NOTES), help_text=_("The measures chosen and why.")
+    )
 
     # Team
     responsible = models.ForeignKey(
@@ -220,10 +242,11 @@ class Case(models.Model):
 
     # Closure (päättäminen)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
-    closing_summary = models.TextField(_("closing summary"), blank=True)
+    closing_summary = models.TextField(_("closing summary"), blank=True, **text_limit(SUMMARY))
     aftercare_plan = models.TextField(
         _("aftercare plan"),
         blank=True,
+        **text_limit(SUMMARY),
         help_text=_("What the school keeps doing, and who follows up."),
     )
 
@@ -529,7 +552,7 @@ class PhaseChange(models.Model):
         verbose_name=_("changed by"),
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, **text_limit(DETAIL))
 
     class Meta:
         ordering = ["changed_at", "pk"]
@@ -586,7 +609,9 @@ class Party(models.Model):
     heard_on = models.DateField(
         _("heard on"), null=True, blank=True, validators=[dates.past_date_around_referral]
     )
-    support_needs = models.TextField(_("support needs and referrals"), blank=True)
+    support_needs = models.TextField(
+        _("support needs and referrals"), blank=True, **text_limit(DETAIL)
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     history = HistoricalRecords()
@@ -714,10 +739,11 @@ class Intervention(models.Model):
     external_participants = models.TextField(
         _("external professionals"),
         blank=True,
+        **text_limit(DETAIL),
         help_text=_("Titles and organisations, e.g. school police officer, child welfare."),
     )
     summary = models.CharField(_("summary"), max_length=300, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, **text_limit(NOTES))
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords(m2m_fields=[participants, groups, facilitators])
 
@@ -758,7 +784,7 @@ class Agreement(models.Model):
         related_name="agreements",
         verbose_name=_("made in"),
     )
-    text = models.TextField(_("what was agreed"))
+    text = models.TextField(_("what was agreed"), **text_limit(DETAIL))
     parties = models.ManyToManyField(
         Party, blank=True, related_name="agreements", verbose_name=_("agreed by")
     )
@@ -806,8 +832,8 @@ class FollowUp(models.Model):
         choices=AgreementsAssessment.choices,
         blank=True,
     )
-    notes = models.TextField(_("notes"), blank=True)
-    next_step = models.TextField(_("next step"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, **text_limit(NOTES))
+    next_step = models.TextField(_("next step"), blank=True, **text_limit(DETAIL))
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
 
@@ -843,7 +869,7 @@ class CaseNote(models.Model):
         related_name="+",
         verbose_name=_("author"),
     )
-    text = models.TextField(_("note"))
+    text = models.TextField(_("note"), **text_limit(NOTES))
     created_at = models.DateTimeField(_("written"), default=timezone.now)
     history = HistoricalRecords()
 
@@ -866,7 +892,7 @@ class PrincipalReview(models.Model):
         verbose_name=_("principal"),
     )
     acknowledges_closure = models.BooleanField(_("acknowledges the closure"), default=False)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(DETAIL))
     created_at = models.DateTimeField(_("written"), default=timezone.now)
     history = HistoricalRecords()
 
