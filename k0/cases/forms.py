@@ -9,11 +9,13 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import Role, School
 
+from . import dates
 from .attachments import check_upload
 from .choices import (
     AlreadyTried,
@@ -32,6 +34,7 @@ from .models import (
     Intervention,
     Party,
     PartyGroup,
+    PhaseChange,
     PrincipalReview,
 )
 
@@ -88,10 +91,39 @@ def coordinator_candidates(school):
     )
 
 
-def _not_future(value, message=None):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message or _("The date cannot be in the future."))
-    return value
+def limit_date_inputs(form, *, not_before=None, after_referral=()):
+    """Gives each date input the `min` and `max` of its model field's range (k0.cases.dates),
+    so the date picker offers only dates the model accepts; `after_referral` names the fields
+    that cannot precede `not_before` (the referral) either. The model checks again."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.DateField):
+            continue
+        try:
+            limits = dates.range_of(form._meta.model._meta.get_field(name))
+        except FieldDoesNotExist:
+            continue
+        if limits is None:
+            continue
+        earliest, latest = limits
+        if name in after_referral and not_before:
+            earliest = max(earliest, not_before)
+        field.widget.attrs.update(min=earliest.isoformat(), max=latest.isoformat())
+
+
+class KeepPastedText:
+    """Textareas without `maxlength`: a browser cuts text pasted past it without a word,
+    and the end of a long note would be lost unseen. The form refuses it instead, naming the
+    limit and the length, and shows all of it again to shorten."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.pop("maxlength", None)
+
+
+def _text_limit(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
 
 
 class TeamFieldsMixin:
@@ -132,7 +164,7 @@ REFERRAL_FIELDS = [
 ]
 
 
-class CaseReferralForm(forms.ModelForm):
+class CaseReferralForm(KeepPastedText, forms.ModelForm):
     """The referral (vireilletulo): what is known, the source, forms and places of bullying."""
 
     forms_of_bullying = _checkboxes(BullyingForm.choices, _("Forms of bullying"), required=True)
@@ -144,20 +176,18 @@ class CaseReferralForm(forms.ModelForm):
         fields = REFERRAL_FIELDS
         widgets = {"referred_on": DateInput(), "started_around": DateInput()}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_date_inputs(self)
+
     def clean_referred_on(self):
-        referred = _not_future(self.cleaned_data.get("referred_on"))
+        # Its range, and the bullying not starting after it, are checked by the model.
+        referred = self.cleaned_data.get("referred_on")
         if referred and self.instance.pk:
             first = self.instance.interventions.order_by("date").values_list("date", flat=True)
             if first[:1] and first[0] < referred:
                 raise forms.ValidationError(_("There are interventions before this date."))
         return referred
-
-    def clean(self):
-        data = super().clean()
-        started, referred = data.get("started_around"), data.get("referred_on")
-        if started and referred and started > referred:
-            self.add_error("started_around", _("The bullying cannot start after the referral."))
-        return data
 
 
 class CaseCreateForm(TeamFieldsMixin, CaseReferralForm):
@@ -197,7 +227,7 @@ class CaseCreateForm(TeamFieldsMixin, CaseReferralForm):
         return data
 
 
-class CaseWorkForm(forms.ModelForm):
+class CaseWorkForm(KeepPastedText, forms.ModelForm):
     """Summary, consent exception, root causes and plan: the mapping and planning work."""
 
     root_causes = _checkboxes(RootCause.choices, _("Root causes"))
@@ -219,13 +249,17 @@ class CaseTeamForm(TeamFieldsMixin, forms.Form):
             }
 
 
-class CaseChildForm(forms.ModelForm):
+class CaseChildForm(KeepPastedText, forms.ModelForm):
     """A form for something recorded in a case; `case` scopes every choice to that case."""
+
+    # Date fields that cannot be before the referral (the forms' or models' clean says so).
+    after_referral: tuple[str, ...] = ()
 
     def __init__(self, *args, case, **kwargs):
         self.case = case
         super().__init__(*args, **kwargs)
         self.instance.case = case
+        limit_date_inputs(self, not_before=case.referred_on, after_referral=self.after_referral)
 
     def _parties(self):
         return Party.objects.filter(case=self.case)
@@ -316,6 +350,8 @@ class PartyGroupForm(CaseChildForm):
 
 
 class InterventionForm(CaseChildForm):
+    after_referral = ("date",)
+
     class Meta:
         model = Intervention
         fields = [
@@ -353,6 +389,8 @@ class InterventionForm(CaseChildForm):
 
 
 class AgreementForm(CaseChildForm):
+    after_referral = ("review_on",)
+
     class Meta:
         model = Agreement
         fields = ["text", "intervention", "parties", "review_on", "status"]
@@ -371,6 +409,8 @@ class AgreementForm(CaseChildForm):
 
 
 class FollowUpForm(CaseChildForm):
+    after_referral = ("due_date", "done_at")
+
     class Meta:
         model = FollowUp
         fields = [
@@ -422,22 +462,31 @@ class NoteForm(CaseChildForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
 
-class CloseForm(forms.Form):
+class CloseForm(KeepPastedText, forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
-    closing_summary = forms.CharField(label=_("Closing summary"), widget=forms.Textarea)
+    closing_summary = forms.CharField(
+        label=_("Closing summary"),
+        widget=forms.Textarea,
+        max_length=_text_limit(Case, "closing_summary"),
+    )
     aftercare_plan = forms.CharField(
         label=_("Aftercare plan"),
         widget=forms.Textarea,
         required=False,
+        max_length=_text_limit(Case, "aftercare_plan"),
         help_text=_("What the school keeps doing, and who follows up."),
     )
 
 
-class ReopenForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for reopening"), widget=forms.Textarea)
+class ReopenForm(KeepPastedText, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for reopening"),
+        widget=forms.Textarea,
+        max_length=_text_limit(PhaseChange, "reason"),
+    )
 
 
-class PrincipalReviewForm(forms.ModelForm):
+class PrincipalReviewForm(KeepPastedText, forms.ModelForm):
     class Meta:
         model = PrincipalReview
         fields = ["comment"]

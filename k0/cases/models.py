@@ -26,6 +26,7 @@ from simple_history.models import HistoricalRecords
 from schools.models import Role, School
 from schools.roles import schools_where
 
+from . import dates
 from .choices import (
     EARLY_OUTCOMES,
     PHASE_ORDER,
@@ -49,6 +50,7 @@ from .choices import (
     Setting,
     SituationAssessment,
 )
+from .limits import DETAIL, NOTES, SUMMARY, ChoiceListValidator, text_limit
 
 
 class CasePerm(StrEnum):
@@ -171,7 +173,7 @@ class Case(models.Model):
     )
 
     # Referral (vireilletulo)
-    referred_on = models.DateField(_("referred on"))
+    referred_on = models.DateField(_("referred on"), validators=[dates.referral_date])
     referral_source = models.CharField(
         _("referral source"), max_length=30, choices=ReferralSource.choices
     )
@@ -181,30 +183,52 @@ class Case(models.Model):
         blank=True,
         help_text=_("E.g. the referrer's title or unit. No pupil names here."),
     )
-    known_at_referral = models.TextField(_("what is known"), blank=True)
+    known_at_referral = models.TextField(_("what is known"), blank=True, **text_limit(SUMMARY))
     crime_report = models.BooleanField(_("a crime report has been made"), default=False)
     police_request = models.BooleanField(_("the police have asked for assistance"), default=False)
-    forms_of_bullying = models.JSONField(_("forms of bullying"), default=list, blank=True)
-    locations = models.JSONField(_("where it happens"), default=list, blank=True)
+    forms_of_bullying = models.JSONField(
+        _("forms of bullying"),
+        default=list,
+        blank=True,
+        validators=[ChoiceListValidator(BullyingForm)],
+    )
+    locations = models.JSONField(
+        _("where it happens"), default=list, blank=True, validators=[ChoiceListValidator(Setting)]
+    )
     started_around = models.DateField(
         _("started around"),
         null=True,
         blank=True,
+        validators=[dates.start_date],
         help_text=_("An approximate date is enough."),
     )
-    already_tried = models.JSONField(_("already tried"), default=list, blank=True)
-    already_tried_notes = models.TextField(_("already tried (details)"), blank=True)
+    already_tried = models.JSONField(
+        _("already tried"),
+        default=list,
+        blank=True,
+        validators=[ChoiceListValidator(AlreadyTried)],
+    )
+    already_tried_notes = models.TextField(
+        _("already tried (details)"), blank=True, **text_limit(DETAIL)
+    )
 
     # Mapping and plan
-    summary = models.TextField(_("case summary"), blank=True)
+    summary = models.TextField(_("case summary"), blank=True, **text_limit(SUMMARY))
     consent_exception = models.TextField(
         _("justification for proceeding without consent"),
         blank=True,
+        **text_limit(DETAIL),
         help_text=_("Only where the law allows working without a guardian's consent."),
     )
-    root_causes = models.JSONField(_("root causes"), default=list, blank=True)
-    root_cause_notes = models.TextField(_("root causes (details)"), blank=True)
-    plan = models.TextField(_("plan"), blank=True, help_text=_("The measures chosen and why."))
+    root_causes = models.JSONField(
+        _("root causes"), default=list, blank=True, validators=[ChoiceListValidator(RootCause)]
+    )
+    root_cause_notes = models.TextField(
+        _("root causes (details)"), blank=True, **text_limit(DETAIL)
+    )
+    plan = models.TextField(
+        _("plan"), blank=True, **text_limit(NOTES), help_text=_("The measures chosen and why.")
+    )
 
     # Team
     responsible = models.ForeignKey(
@@ -236,10 +260,11 @@ class Case(models.Model):
 
     # Closure (päättäminen)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
-    closing_summary = models.TextField(_("closing summary"), blank=True)
+    closing_summary = models.TextField(_("closing summary"), blank=True, **text_limit(SUMMARY))
     aftercare_plan = models.TextField(
         _("aftercare plan"),
         blank=True,
+        **text_limit(SUMMARY),
         help_text=_("What the school keeps doing, and who follows up."),
     )
 
@@ -303,6 +328,12 @@ class Case(models.Model):
             year = (self.referred_on or timezone.localdate()).year
             self.reference = ReferenceCounter.next_reference(year)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.started_around and self.referred_on and self.started_around > self.referred_on:
+            raise ValidationError(
+                {"started_around": _("The bullying cannot start after the referral.")}
+            )
 
     def choice_labels(self) -> dict[str, list[str]]:
         """Display labels of the multiple-choice fields (stored as lists of codes)."""
@@ -633,7 +664,7 @@ class PhaseChange(models.Model):
         verbose_name=_("changed by"),
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, **text_limit(DETAIL))
 
     class Meta:
         ordering = ["changed_at", "pk"]
@@ -646,6 +677,7 @@ class PhaseChange(models.Model):
 
 
 def not_in_future(value):
+    # Replaced by the range validators of `dates`; kept for the migrations that name it.
     if value and value > timezone.localdate():
         raise ValidationError(_("The date cannot be in the future."), code="future")
 
@@ -679,7 +711,7 @@ class Party(models.Model):
     )
     contact = models.CharField(_("contact details"), max_length=200, blank=True)
     consent_given_on = models.DateField(
-        _("consent given on"), null=True, blank=True, validators=[not_in_future]
+        _("consent given on"), null=True, blank=True, validators=[dates.past_date_around_referral]
     )
     consent_given_by = models.ForeignKey(
         "self",
@@ -690,8 +722,12 @@ class Party(models.Model):
         verbose_name=_("consent given by"),
     )
     consent_scope = models.CharField(_("scope of consent"), max_length=300, blank=True)
-    heard_on = models.DateField(_("heard on"), null=True, blank=True, validators=[not_in_future])
-    support_needs = models.TextField(_("support needs and referrals"), blank=True)
+    heard_on = models.DateField(
+        _("heard on"), null=True, blank=True, validators=[dates.past_date_around_referral]
+    )
+    support_needs = models.TextField(
+        _("support needs and referrals"), blank=True, **text_limit(DETAIL)
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     history = HistoricalRecords()
@@ -740,7 +776,7 @@ class Guardianship(models.Model):
     guardian = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="pupil_links")
     pupil = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="guardian_links")
     informed_on = models.DateField(
-        _("informed on"), null=True, blank=True, validators=[not_in_future]
+        _("informed on"), null=True, blank=True, validators=[dates.past_date_around_referral]
     )
     informed_how = models.CharField(
         _("informed how"), max_length=20, choices=InformedHow.choices, blank=True
@@ -796,7 +832,7 @@ class Intervention(models.Model):
         choices=InterventionStatus.choices,
         default=InterventionStatus.DONE,
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[dates.planned_date])
     start_time = models.TimeField(_("start time"), null=True, blank=True)
     duration_minutes = models.PositiveIntegerField(
         _("duration (minutes)"),
@@ -819,10 +855,11 @@ class Intervention(models.Model):
     external_participants = models.TextField(
         _("external professionals"),
         blank=True,
+        **text_limit(DETAIL),
         help_text=_("Titles and organisations, e.g. school police officer, child welfare."),
     )
     summary = models.CharField(_("summary"), max_length=300, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, **text_limit(NOTES))
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords(m2m_fields=[participants, groups, facilitators])
 
@@ -891,11 +928,13 @@ class Agreement(models.Model):
         related_name="agreements",
         verbose_name=_("made in"),
     )
-    text = models.TextField(_("what was agreed"))
+    text = models.TextField(_("what was agreed"), **text_limit(DETAIL))
     parties = models.ManyToManyField(
         Party, blank=True, related_name="agreements", verbose_name=_("agreed by")
     )
-    review_on = models.DateField(_("review date"), null=True, blank=True)
+    review_on = models.DateField(
+        _("review date"), null=True, blank=True, validators=[dates.planned_date]
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=AgreementStatus.choices, default=AgreementStatus.OPEN
     )
@@ -914,14 +953,14 @@ class FollowUp(models.Model):
     personal_fields = ("notes", "next_step")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
-    due_date = models.DateField(_("due date"), db_index=True)
+    due_date = models.DateField(_("due date"), db_index=True, validators=[dates.planned_date])
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="follow_ups",
         verbose_name=_("responsible"),
     )
-    done_at = models.DateField(_("done on"), null=True, blank=True, validators=[not_in_future])
+    done_at = models.DateField(_("done on"), null=True, blank=True, validators=[dates.past_date])
     method = models.CharField(
         _("method"), max_length=20, choices=FollowUpMethod.choices, blank=True
     )
@@ -937,8 +976,8 @@ class FollowUp(models.Model):
         choices=AgreementsAssessment.choices,
         blank=True,
     )
-    notes = models.TextField(_("notes"), blank=True)
-    next_step = models.TextField(_("next step"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, **text_limit(NOTES))
+    next_step = models.TextField(_("next step"), blank=True, **text_limit(DETAIL))
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
 
@@ -974,7 +1013,7 @@ class CaseNote(models.Model):
         related_name="+",
         verbose_name=_("author"),
     )
-    text = models.TextField(_("note"))
+    text = models.TextField(_("note"), **text_limit(NOTES))
     created_at = models.DateTimeField(_("written"), default=timezone.now)
     history = HistoricalRecords()
 
@@ -997,7 +1036,7 @@ class PrincipalReview(models.Model):
         verbose_name=_("principal"),
     )
     acknowledges_closure = models.BooleanField(_("acknowledges the closure"), default=False)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, **text_limit(DETAIL))
     created_at = models.DateTimeField(_("written"), default=timezone.now)
     history = HistoricalRecords()
 

@@ -157,7 +157,7 @@ def party_pseudonyms(parties) -> dict[int, str]:
     return pseudonyms(refs, labels, _("Guardian of %(pupil)s"))
 
 
-def case_progress(request, reference):
+def case_progress(request, reference, review_form=None):
     case = progress_case(request, reference)
     if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
         # A principal on the case team works on the case and sees all of it.
@@ -206,7 +206,7 @@ def case_progress(request, reference):
             for status in ("open", "kept", "partly", "broken")
         },
         "follow_ups": list(case.follow_ups.all()),
-        "review_form": forms.PrincipalReviewForm(),
+        "review_form": review_form or forms.PrincipalReviewForm(),
         "can_acknowledge": case.phase == Phase.CLOSED and not case.closure_acknowledged_at,
         "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
         "today": timezone.localdate(),
@@ -232,7 +232,10 @@ def case_review(request, reference):
             request, _("Only a closed case that is not yet acknowledged can be acknowledged.")
         )
         return redirect("cases:progress", case.reference)
-    if not form.is_valid() or not (acknowledge or form.cleaned_data["comment"].strip()):
+    if not form.is_valid():
+        # E.g. too long: the page again, with the message on the comment and all of it kept.
+        return case_progress(request, reference, review_form=form)
+    if not (acknowledge or form.cleaned_data["comment"].strip()):
         messages.error(request, _("Write a comment or acknowledge the closure."))
         return redirect("cases:progress", case.reference)
     review = form.save(commit=False)

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from k0 import converters  # noqa: F401 - registers <caseref:…>
+
 from . import oversight, views
 
 app_name = "cases"
@@ -9,15 +11,17 @@ _child_urls = []
 for slug in views.CHILD_KINDS:
     name = slug.replace("-", "_")
     _child_urls += [
-        path(f"<str:reference>/{slug}/add/", views.child_form, {"kind": slug}, name=f"{name}_add"),
         path(
-            f"<str:reference>/{slug}/<int:pk>/",
+            f"<caseref:reference>/{slug}/add/", views.child_form, {"kind": slug}, name=f"{name}_add"
+        ),
+        path(
+            f"<caseref:reference>/{slug}/<int:pk>/",
             views.child_form,
             {"kind": slug},
             name=f"{name}_edit",
         ),
         path(
-            f"<str:reference>/{slug}/<int:pk>/remove/",
+            f"<caseref:reference>/{slug}/<int:pk>/remove/",
             views.child_delete,
             {"kind": slug},
             name=f"{name}_remove",
@@ -29,25 +33,25 @@ urlpatterns = [
     path("new/", views.case_create, name="create"),
     path("overview/", oversight.principal_overview, name="principal_overview"),
     path("my-schools/", oversight.coordinator_home, name="coordinator_home"),
-    path("<str:reference>/", views.case_detail, name="detail"),
-    path("<str:reference>/referral/", views.case_edit_referral, name="edit_referral"),
-    path("<str:reference>/work/", views.case_edit_work, name="edit_work"),
-    path("<str:reference>/team/", views.case_team, name="team"),
-    path("<str:reference>/advance/", views.case_advance, name="advance"),
-    path("<str:reference>/close/", views.case_close, name="close"),
-    path("<str:reference>/reopen/", views.case_reopen, name="reopen"),
-    path("<str:reference>/new-case/", views.case_follow_on, name="follow_on"),
-    path("<str:reference>/history/", oversight.case_history, name="history"),
-    path("<str:reference>/progress/", oversight.case_progress, name="progress"),
-    path("<str:reference>/review/", oversight.case_review, name="review"),
-    path("<str:reference>/attachments/add/", views.attachment_add, name="attachment_add"),
+    path("<caseref:reference>/", views.case_detail, name="detail"),
+    path("<caseref:reference>/referral/", views.case_edit_referral, name="edit_referral"),
+    path("<caseref:reference>/work/", views.case_edit_work, name="edit_work"),
+    path("<caseref:reference>/team/", views.case_team, name="team"),
+    path("<caseref:reference>/advance/", views.case_advance, name="advance"),
+    path("<caseref:reference>/close/", views.case_close, name="close"),
+    path("<caseref:reference>/reopen/", views.case_reopen, name="reopen"),
+    path("<caseref:reference>/new-case/", views.case_follow_on, name="follow_on"),
+    path("<caseref:reference>/history/", oversight.case_history, name="history"),
+    path("<caseref:reference>/progress/", oversight.case_progress, name="progress"),
+    path("<caseref:reference>/review/", oversight.case_review, name="review"),
+    path("<caseref:reference>/attachments/add/", views.attachment_add, name="attachment_add"),
     path(
-        "<str:reference>/attachments/<int:pk>/",
+        "<caseref:reference>/attachments/<int:pk>/",
         views.attachment_download,
         name="attachment_download",
     ),
     path(
-        "<str:reference>/attachments/<int:pk>/remove/",
+        "<caseref:reference>/attachments/<int:pk>/remove/",
         views.attachment_remove,
         name="attachment_remove",
     ),

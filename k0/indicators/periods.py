@@ -21,6 +21,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from k0.cases.dates import EARLIEST_REFERRAL
+
 PeriodKind = Literal["calendar_year", "school_year", "range"]
 FIXED_KINDS: tuple[PeriodKind, ...] = ("calendar_year", "school_year")
 
@@ -28,11 +30,12 @@ FIXED_KINDS: tuple[PeriodKind, ...] = ("calendar_year", "school_year")
 # but statistics use the fixed boundary so that years never overlap.
 SCHOOL_YEAR_START_MONTH = 8
 
-# The first year of K-0 records. Indicators are offered from this year on, and the case
-# model refuses referral dates before it, so a mistyped year (0001, 1900) can neither add
-# a hundred empty periods to the selector nor break the period arithmetic.
-FIRST_YEAR = 2010
-FIRST_DAY = dt.date(FIRST_YEAR, 1, 1)
+# The first year of K-0 records (k0.cases.dates, where the case model refuses referral dates
+# before it). Indicators are offered from this year on, so a mistyped year stored before that
+# rule (0001, 1900) can neither add a hundred empty periods to the selector nor break the
+# period arithmetic.
+FIRST_YEAR = EARLIEST_REFERRAL.year
+FIRST_DAY = EARLIEST_REFERRAL
 
 
 @dataclass(frozen=True)

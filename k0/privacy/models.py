@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from k0.cases.limits import DETAIL, text_limit
+
 
 class RequestKind(models.TextChoices):
     EXPORT_JSON = "export_json", _("Export (JSON)")
@@ -28,7 +30,7 @@ class DataSubjectRequest(models.Model):
         related_name="+",
         verbose_name=_("handled by"),
     )
-    reason = models.TextField(_("reason and legal basis"), blank=True)
+    reason = models.TextField(_("reason and legal basis"), blank=True, **text_limit(DETAIL))
     at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:

@@ -44,6 +44,7 @@ class EraseForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason and legal basis"),
         widget=forms.Textarea,
+        max_length=DataSubjectRequest._meta.get_field("reason").max_length,
         help_text=gettext_lazy("E.g. the data subject's request of 1.12.2026; GDPR art. 17."),
     )
 
@@ -71,12 +72,17 @@ def search(request):
 @administrator_required
 def party_detail(request, pk):
     party = get_object_or_404(Party.objects.select_related("case", "case__school"), pk=pk)
+    return _party_page(request, party, EraseForm())
+
+
+def _party_page(request, party, erase_form, status=200):
     log_access(request, party.case, AccessAction.VIEW, role="administrator")
     requests = DataSubjectRequest.objects.filter(party_id=party.pk).select_related("handled_by")
     return render(
         request,
         "privacy/party.html",
-        {"party": party, "erase_form": EraseForm(), "requests": requests},
+        {"party": party, "erase_form": erase_form, "requests": requests},
+        status=status,
     )
 
 
@@ -118,8 +124,9 @@ def erase(request, pk):
         return HttpResponseNotAllowed(["POST"])
     form = EraseForm(request.POST)
     if not form.is_valid():
+        # Shown again with the field's error (missing, or too long) and the reason as typed.
         messages.error(request, _("Give the reason and legal basis for the erasure."))
-        return redirect("privacy:party", party.pk)
+        return _party_page(request, party, form)
     erase_party(party)
     _audit(request, party, RequestKind.ERASE, form.cleaned_data["reason"])
     messages.success(request, _("The person's data was pseudonymised."))

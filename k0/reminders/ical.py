@@ -9,6 +9,7 @@ every client converts to local time correctly, without a VTIMEZONE block.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from email.mime.text import MIMEText
 from email.utils import parseaddr
@@ -20,6 +21,8 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 PRODID = "-//City of Helsinki//K-0//EN"
+
+logger = logging.getLogger(__name__)
 
 
 def uid_domain() -> str:
@@ -93,11 +96,18 @@ def follow_up_calendar(items: Iterable[dict]) -> bytes:
     cal.add("x-wr-calname", _("K-0 follow-ups"))
     stamp = timezone.now().astimezone(dt.UTC)
     for item in items:
+        try:
+            ends_on = item["due_date"] + dt.timedelta(days=1)
+        except OverflowError:
+            # 9999-12-31, stored past the model's range check (e.g. by a bulk update): one
+            # impossible entry must not cost the user the whole calendar.
+            logger.warning("Left %s out of a follow-up calendar: date out of range.", item["uid"])
+            continue
         event = Event()
         event.add("uid", item["uid"])
         event.add("dtstamp", stamp)
         event.add("dtstart", item["due_date"])
-        event.add("dtend", item["due_date"] + dt.timedelta(days=1))
+        event.add("dtend", ends_on)
         event.add("summary", _("K-0 follow-up %(reference)s") % {"reference": item["reference"]})
         event.add("description", _("Details in K-0: %(url)s") % {"url": item["url"]})
         event.add("url", item["url"])

@@ -56,7 +56,24 @@ def is_schedulable(intervention: Intervention) -> bool:
 
 
 def _schedule(intervention: Intervention) -> tuple[dt.datetime, int]:
-    return intervention.starts_at, intervention.duration_minutes or DEFAULT_DURATION_MINUTES
+    duration = intervention.duration_minutes or DEFAULT_DURATION_MINUTES
+    try:
+        starts_at = intervention.starts_at
+        _check_representable(starts_at, duration)
+    except OverflowError:
+        # A date at the very edge of the calendar (year 1, 9999-12-31), stored past the
+        # model's range check: no calendar can hold it, so no invitation is made for it.
+        logger.warning("Intervention %s: date out of range for an invitation.", intervention.pk)
+        raise InvitationError(_("The meeting's date is out of range for an invitation.")) from None
+    return starts_at, duration
+
+
+def _check_representable(starts_at: dt.datetime, duration: int) -> None:
+    """Raises OverflowError unless the start and the end exist in UTC and in local time:
+    they are stored in UTC, sent in UTC and shown in local time."""
+    ends_at = starts_at + dt.timedelta(minutes=duration)
+    for moment in (starts_at, ends_at):
+        timezone.localtime(moment.astimezone(dt.UTC))
 
 
 def _recipients(intervention: Intervention) -> set[int]:
@@ -173,7 +190,10 @@ def intervention_changed(intervention: Intervention, *, by=None) -> MeetingInvit
         if intervention.status == InterventionStatus.DONE:
             return _record_held(invitation, intervention)
         return _cancel(invitation)
-    starts_at, duration = _schedule(intervention)
+    try:
+        starts_at, duration = _schedule(intervention)
+    except InvitationError:
+        return invitation  # a date no calendar holds (logged): the attendees keep the last one
     recipients = _recipients(intervention)
     if not recipients:
         return invitation if invitation.cancelled else _cancel(invitation)
@@ -268,6 +288,12 @@ def _build_invitation(rows):
     )
     recipient = get_user_model().objects.get(pk=row.recipient_id)
     if not recipient.email:
+        return None, []
+    try:
+        _check_representable(invitation.starts_at, invitation.duration_minutes)
+    except OverflowError:
+        # Stored out of range past every check (a bulk update): skipped, not retried for ever.
+        logger.warning("Invitation %s not sent: its time is out of range.", invitation.pk)
         return None, []
     ends_at = invitation.starts_at + dt.timedelta(minutes=invitation.duration_minutes)
     reference = invitation.case.reference
