@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from .suppression import suppress_series, suppress_table
+from .suppression import Outsider, protect_step, suppress_series, suppress_table
 
 # A number in the family: (row, column); row 0 is the city row, column == width is the total.
 Var = tuple[int, int]
@@ -103,12 +103,14 @@ def _suppress_family(
     equations = _equations(len(rows), width, spans, ranges)
 
     hidden = _per_table(values, width, spans, ranges, threshold)
+    outsider = Outsider(equations, values, threshold)
     while True:
         _pair_up(equations, values, hidden, threshold)
         determined = determined_vars(equations, hidden)
-        if not determined:
+        if determined:
+            hidden.add(_protector(equations, values, hidden, determined[0]))
+        elif not protect_step(outsider, hidden):
             break
-        hidden.add(_protector(equations, values, hidden, determined[0]))
 
     def shown(var: Var) -> int | None:
         return None if var in hidden else values[var]
@@ -260,7 +262,9 @@ def _per_table(
     hidden: set[Var] = set()
     if not ranges:
         for start, end in spans:
-            series = suppress_series([values[(0, c)] for c in range(start, end)], threshold)
+            series = suppress_series(
+                [values[(0, c)] for c in range(start, end)], threshold, audit=False
+            )
             hidden |= {(0, start + j) for j, v in enumerate(series.values) if v is None}
             if series.total is None:
                 hidden.add((0, width))
@@ -268,7 +272,9 @@ def _per_table(
     for a, b in ranges:
         for start, end in spans:
             table = suppress_table(
-                [[values[(r, c)] for c in range(start, end)] for r in range(a, b)], threshold
+                [[values[(r, c)] for c in range(start, end)] for r in range(a, b)],
+                threshold,
+                audit=False,
             )
             for i, row in enumerate(table.cells):
                 hidden |= {(a + i, start + j) for j, v in enumerate(row) if v is None}

@@ -101,12 +101,12 @@ def test_small_cells_get_partners_in_their_rows_and_columns():
         [7, H, H, 15],
         [28, 23, 30, 81],
     ]
-    # x01 = t, x02 = 11 - t, x21 = 9 - t, x22 = t - 1: every t in 1..9 fits.
+    # x01 = t, x02 = 11 - t, x21 = 9 - t, x22 = t - 1, each at least 1: t in 2..8.
     assert feasible_ranges(result) == {
-        (0, 1): Bounds(1, 9),
-        (0, 2): Bounds(2, 10),
-        (2, 1): Bounds(0, 8),
-        (2, 2): Bounds(0, 8),
+        (0, 1): Bounds(2, 8),
+        (0, 2): Bounds(3, 9),
+        (2, 1): Bounds(1, 7),
+        (2, 2): Bounds(1, 7),
     }
 
 
