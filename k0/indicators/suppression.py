@@ -687,13 +687,14 @@ class Outsider:
             ):
                 self.safe.add(var)
 
-    def _certify_by_rounds(self, system: _System, rounds: int = 4) -> None:
+    def _certify_by_rounds(self, system: _System) -> None:
         """Prove many hidden numbers safe at once, before deciding the rest one by one.
 
         One LP per round and component pushes every pending number towards what it needs
         (a small one up to the threshold, a larger one one above its value), each capped
-        there; every number that an integral optimum moves far enough is safe. Then the
-        same downwards for the larger ones. A cheap sufficient condition: what is left is
+        there; every number that an integral optimum moves far enough is safe. Rounds go on
+        while they prove something (each costs no more than one exact decision); then the
+        same downwards for the larger ones. A sufficient condition only: what is left is
         decided exactly by `_decide`.
         """
         for component in np.unique(system.component):
@@ -702,7 +703,7 @@ class Outsider:
                 continue
             matrix, rhs = system.part(members)
             for direction in (1, -1):
-                for _ in range(rounds):
+                while True:
                     pending = [
                         i
                         for i, k in enumerate(members)
