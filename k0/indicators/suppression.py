@@ -506,6 +506,8 @@ class Outsider:
 
     def bounds(self, hidden: set[Var]) -> dict[Var, Bounds]:
         """The exact range of every hidden number (`high` None when unbounded)."""
+        if not hidden:
+            return {}
         system, _, _ = self._view(hidden)
         result = {}
         for k, var in enumerate(system.order):
