@@ -10,14 +10,25 @@ published is an (R+1) x (C+1) grid: row i's last cell is its row total, the last
 column totals and the corner is the grand total. Every row and every column of this grid is a
 *line*: its inner cells sum to its last cell. Hidden cells are the unknowns of these equations.
 
+The reader (the *outsider*). Knows every published number of every table published together
+(for the indicators: every breakdown of a family and the totals they share, `linked`), the
+equations (every line adds up to its total), and that a hidden number is an integer of at
+least 1: zeros are always published, so a hidden cell is never 0. With those, five hidden
+cells under a published total of 5 are each exactly 1, and two hidden cells under a
+published 6 next to a hidden 1 are bounded by 4.
+
+Guarantee. For every hidden number, the integers consistent with all the reader knows are at
+least two, and not all inside 1..threshold-1: a hidden small count can be the threshold or
+more, and a hidden large one is never pinned to its value.
+
 Why the graph. Take the grid's rows and columns as the nodes of a bipartite graph and every
 hidden cell as an edge between its row and its column (the margin row and margin column are
 nodes too, the grand total is the edge between them). Negating the margins turns the grid into
 a table whose lines all sum to zero, i.e. a circulation on that graph. Linear algebra on such a
-graph gives the exact rule: a hidden cell is determined by the published values if and only if
-its edge is a *bridge* (lies on no cycle). Conversely, when every hidden cell is non-zero and on
-a cycle, adding +1/-1 alternately around the cycle gives another table that matches everything
-published, so an outsider cannot tell the true value from its neighbours.
+graph gives a cheap exact rule for the *linear* part: a hidden cell is determined by the
+published values if and only if its edge is a *bridge* (lies on no cycle). Being on a cycle is
+not enough against the reader above (the cells around the cycle may all be 1 already), which
+is what step 5 checks.
 
 Algorithm (deterministic: every choice is by value, then by position):
 
@@ -27,19 +38,22 @@ Algorithm (deterministic: every choice is by value, then by position):
    hidden too, and so does a line whose total is published while its hidden parts add up to
    1..threshold-1 (their sum is the total minus the published parts: a small count again);
    repeated until stable;
-4. audit: while some hidden cell is a bridge, hide one more non-zero cell that closes a cycle
-   through it (or, failing that, extends the bridge's component), then go back to step 3.
+4. bridges: while some hidden cell is a bridge, hide one more non-zero cell that closes a
+   cycle through it (or, failing that, extends the bridge's component), then back to step 3;
+5. the outsider's audit (`Outsider`): find the hidden numbers the guarantee fails for, and
+   hide, for each, the smallest published number in an equation that binds its range (or
+   the total of that equation); then back to step 3, until none fails.
 
-Zeros are never hidden: a zero discloses nobody, and hiding only non-zero cells is what makes
-the +1/-1 argument above work. Hiding every non-zero cell always satisfies step 4 (the non-zero
-cells of a circulation decompose into cycles), so the loop terminates.
+Step 5 decides exactly. Interval bounds propagated through the equations with x >= 1 come
+first: they are outer bounds, so what they pin is pinned, and they point at the binding
+equation. The rest is decided by linear programming (HiGHS through scipy); see `Outsider` for
+why an LP answer is the integer answer, and what is done where it might not be.
 
-`feasible_ranges` is the outsider's view: interval bounds from the published values, the line
-equations and non-negativity. They are outer bounds, so they never prove a cell safe on their
-own; the bridge rule is what guarantees every hidden cell keeps a range of at least
-[true-1, true+1]. Note that an outsider who knows zeros are never hidden can raise each lower
-bound to 1, which can pin cells in some sparse tables full of ones (e.g. [[1, 1], [1, 1]]
-with threshold 2, whose margins of 2 are then published); that outsider is not modelled here.
+Zeros are never hidden: a zero discloses nobody. The loop terminates: each round hides one
+more non-zero number, and once all are hidden the published numbers are zeros, every multiple
+of the true table fits them, and no hidden number is bounded above.
+
+`feasible_ranges` gives the outsider's exact range of each hidden value of a table.
 """
 
 from __future__ import annotations
@@ -447,14 +461,13 @@ class Outsider:
 
     Cheap first: interval bounds propagated through the equations are outer bounds (never
     narrower than the truth), so a number they pin is exposed without further ado. What
-    they leave open is decided by linear programming with HiGHS (scipy). Where the matrix
-    of the system is totally unimodular (a single table, a series, a family of one block or
-    of two breakdowns) the vertex the solver returns is integral and the LP bound is the
-    integer bound. Linked families with three breakdowns are not totally unimodular in
-    general (e.g. a block of two columns by area, school kind and grade band has a 9x9
-    minor of determinant 2), so every LP answer that proves safety is checked for
-    integrality, and a fractional one is decided again as an integer program. An LP answer
-    that shows exposure is exact either way: the relaxation only widens the range.
+    they leave open is decided by linear programming with HiGHS (scipy). A single table and a
+    series are networks: their matrix is totally unimodular, so the vertex the solver returns
+    is integral and the LP bound is the integer bound. Linked families are not in general (a
+    block of two columns by area, school kind and grade band has a 9x9 minor of determinant
+    2), so every LP answer that proves safety is checked for integrality, and a fractional one
+    is decided again as an integer program. An LP answer that shows exposure is exact either
+    way: the relaxation only widens the range.
 
     Proofs of safety are kept: hiding more numbers only widens what the reader must allow
     for, so a hidden number once shown safe stays safe while `hidden` grows.

@@ -346,3 +346,20 @@ def test_export_by_area_no_longer_reveals_five_single_cases():
     shown = {("area", n): None for n in range(5)} | {("city", 0): city["value"]}
     truth = {("area", n): 1 for n in range(5)} | {("city", 0): 5}
     assert_nothing_pinned([([("area", n) for n in range(5)], ("city", 0))], shown, truth, 5)
+
+
+def test_linked_families_are_not_totally_unimodular():
+    # Why the audit checks every LP answer for integrality (docs/indicators.md): a block of
+    # two columns (a, b, total t) by three breakdowns has a 9x9 minor of determinant 2, an odd
+    # cycle through the three city numbers. Rows 1, 3, 5 are one row of each breakdown.
+    equations = family_equations([2], [2, 2, 2])
+    columns = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 2), (3, 0), (3, 1), (5, 1), (5, 2)]
+
+    def row(first, total):
+        (parts, _) = next(e for e in equations if e[1] == total and e[0][0] == first)
+        return [(v in parts) - (v == total) for v in columns]
+
+    minor = [row((r, c), (0, c)) for r, c in [(1, 0), (3, 0), (3, 1), (5, 1), (1, 2), (5, 2)]]
+    minor += [row((r, 0), (r, 2)) for r in (1, 3, 5)]
+
+    assert abs(round(np.linalg.det(np.array(minor, dtype=float)))) == 2
