@@ -149,7 +149,7 @@ def _suppress_table(rows: list[list[int]], threshold: int, *, exact: bool) -> Su
     _check_rows(rows)
     grid = _augment(rows)
     lines = _lines(len(rows), len(rows[0]))
-    outsider = Outsider(
+    outsider = exact and Outsider(
         [(tuple(line[:-1]), line[-1]) for line in lines],
         {(i, j): v for i, row in enumerate(grid) for j, v in enumerate(row)},
         threshold,
@@ -511,6 +511,7 @@ class Outsider:
         ]
         if pinned:
             return pinned
+        self._certify_by_rectangles(system)
         self._certify_by_rounds(system)
         for k, var in enumerate(system.order):
             if var not in self.safe and not self._decide(system, k):
@@ -701,6 +702,77 @@ class Outsider:
                 truth >= self.threshold and abs(value - truth) > _EPS
             ):
                 self.safe.add(var)
+
+    def _certify_by_rectangles(self, system: _System) -> None:
+        """Prove hidden numbers safe without a solver, by moves around rectangles.
+
+        A rectangle is four hidden numbers v, u1, u2, w where v and u1 share an equation,
+        v and u2 another, and w shares one with u1 and one with u2 (in a table: two rows and
+        two columns). Adding s to v and w and taking s from u1 and u2 keeps every equation
+        (checked against all of them, so a rectangle through a total shared by several
+        tables counts only if it really balances) and the published numbers, and stays a
+        solution while u1 and u2 remain at least 1. Several rectangles add up: a hidden 1
+        reaches the threshold if its rectangles have that much room between them. A
+        sufficient condition only; what it does not prove is left to the solver.
+        """
+        order = system.order
+        hidden = set(order)
+        partners: dict[Var, dict[int, list[Var]]] = {}
+        for var in order:
+            partners[var] = {
+                line: [p for p in self.equations[line][0] if p in hidden and p != var]
+                for line in self.lines_of[var]
+                if var in self.equations[line][0]
+            }
+        for var in order:
+            if var in self.safe:
+                continue
+            truth = self.values[var]
+            need = self.threshold - truth if truth < self.threshold else 1
+            move: dict[Var, int] = {}
+            gained = 0
+            lines = sorted(partners[var])
+            for a, b in ((a, b) for a in lines for b in lines if a < b):
+                for u1 in partners[var][a]:
+                    u1_lines = {line for line in partners[u1] if line != a}
+                    for u2 in partners[var][b]:
+                        room = min(
+                            self.values[u1] + move.get(u1, 0) - 1,
+                            self.values[u2] + move.get(u2, 0) - 1,
+                            need - gained,
+                        )
+                        if room <= 0:
+                            continue
+                        for w in self._corners(u1, u1_lines, u2, b, partners, var):
+                            if not self._balanced({var: 1, w: 1, u1: -1, u2: -1}):
+                                continue
+                            for v, sign in ((var, 1), (w, 1), (u1, -1), (u2, -1)):
+                                move[v] = move.get(v, 0) + sign * room
+                            gained += room
+                            break
+                        if gained >= need:
+                            break
+                    if gained >= need:
+                        break
+                if gained >= need:
+                    break
+            if gained >= need:
+                self.safe.add(var)
+
+    def _corners(self, u1, u1_lines, u2, b, partners, var) -> list[Var]:
+        """Hidden numbers sharing an equation with u1 (not the first) and one with u2."""
+        near_u1 = {w for line in u1_lines for w in partners[u1][line]}
+        return sorted(
+            w
+            for line, others in partners[u2].items()
+            if line != b
+            for w in others
+            if w in near_u1 and w != var
+        )
+
+    def _balanced(self, move: dict[Var, int]) -> bool:
+        residual = sum(self.full[:, self.column[v]] * a for v, a in move.items())
+        return not np.any(residual)
 
     def _certify_by_rounds(self, system: _System) -> None:
         """Prove many hidden numbers safe at once, before deciding the rest one by one.
