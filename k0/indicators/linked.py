@@ -20,18 +20,25 @@ population are suppressed together, as a *family*:
 Algorithm (deterministic, so the same numbers always give the same pattern):
 
 1. every block of every breakdown is first suppressed as a two-way table by
-   `suppress_table` (primary, complement and secondary suppression, bridges closed);
+   `suppress_table` (primary, complement and secondary suppression, bridges closed; its
+   outsider's audit is left to step 4, which sees the whole family);
 2. a number hidden in any table is hidden in all of them;
 3. repeat until stable: in every line (the parts and total of one equation) with exactly one
    hidden number, or whose published total minus its published parts is 1..threshold-1, hide
    the smallest non-zero published part (the same rule `suppress_table` applies per table);
    then solve the whole family as a linear system and, while some hidden number is
    determined by what is published, hide the smallest non-zero published number that shares
-   an equation with it.
+   an equation with it;
+4. the outsider's audit over the whole family (`suppression.Outsider`): the reader knows
+   every published number of every breakdown, all the equations above, and that a hidden
+   number is at least 1; every hidden number must keep two possible values or more, not all
+   inside 1..threshold-1. Where it does not, more is hidden (the smallest published number in
+   an equation that binds it, a shared total included: it is one number, hidden wherever it
+   appears), and back to step 3.
 
-Step 3 terminates: every round hides one more non-zero number, and once every non-zero
-number is hidden the published values are all zeros, the system is homogeneous and no
-non-zero hidden number is determined (any solution can be scaled).
+Step 3 and 4 terminate: every round hides one more non-zero number, and once every non-zero
+number is hidden the published values are all zeros, the system is homogeneous and any
+multiple of the truth fits it: no hidden number is determined or bounded above.
 
 Plain Python, no Django: tested on its own, like `suppression`.
 """
@@ -42,7 +49,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from .suppression import suppress_series, suppress_table
+from .suppression import Outsider, protect_step, suppress_series, suppress_table
 
 # A number in the family: (row, column); row 0 is the city row, column == width is the total.
 Var = tuple[int, int]
@@ -103,12 +110,14 @@ def _suppress_family(
     equations = _equations(len(rows), width, spans, ranges)
 
     hidden = _per_table(values, width, spans, ranges, threshold)
+    outsider = Outsider(equations, values, threshold)
     while True:
         _pair_up(equations, values, hidden, threshold)
         determined = determined_vars(equations, hidden)
-        if not determined:
+        if determined:
+            hidden.add(_protector(equations, values, hidden, determined[0]))
+        elif not protect_step(outsider, hidden):
             break
-        hidden.add(_protector(equations, values, hidden, determined[0]))
 
     def shown(var: Var) -> int | None:
         return None if var in hidden else values[var]
@@ -260,7 +269,9 @@ def _per_table(
     hidden: set[Var] = set()
     if not ranges:
         for start, end in spans:
-            series = suppress_series([values[(0, c)] for c in range(start, end)], threshold)
+            series = suppress_series(
+                [values[(0, c)] for c in range(start, end)], threshold, audit=False
+            )
             hidden |= {(0, start + j) for j, v in enumerate(series.values) if v is None}
             if series.total is None:
                 hidden.add((0, width))
@@ -268,7 +279,9 @@ def _per_table(
     for a, b in ranges:
         for start, end in spans:
             table = suppress_table(
-                [[values[(r, c)] for c in range(start, end)] for r in range(a, b)], threshold
+                [[values[(r, c)] for c in range(start, end)] for r in range(a, b)],
+                threshold,
+                audit=False,
             )
             for i, row in enumerate(table.cells):
                 hidden |= {(a + i, start + j) for j, v in enumerate(row) if v is None}

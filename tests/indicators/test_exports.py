@@ -53,8 +53,11 @@ def test_csv_has_one_row_per_published_number_and_the_note(city):
     records = [dict(zip(FIELDS, row, strict=True)) for row in data]
 
     assert rows[0] == FIELDS
-    referred = find(records, "cases_referred")
-    assert referred["value"] == "5" and referred["suppressed"] == "false"
+    bystanders = find(records, "bystander_parties_resolved")
+    assert bystanders["value"] == "45" and bystanders["suppressed"] == "false"
+    # Both areas with referrals are hidden, so their city total of 5 is hidden too: published,
+    # it would bound each area to 1..4.
+    assert find(records, "cases_referred")["value"] == "•"
     hidden = find(records, "cases_referred", group=str(city["areas"]["south"].pk))
     assert hidden["value"] == "•" and hidden["suppressed"] == "true"
     zero = find(records, "referral_sources", category="health_care")
@@ -85,7 +88,7 @@ def test_xlsx_reads_back_with_the_marker_the_note_and_the_definitions(city):
         for r in rows[1:]
         if r[0] and r[0] != "note"
     ]
-    assert find(records, "cases_closed")["value"] == 5
+    assert find(records, "bystander_parties_resolved")["value"] == 45
     south = str(city["areas"]["south"].pk)
     assert find(records, "cases_closed", group=south)["value"] == "•"
     notes = [r[1] for r in rows if r[0] == "note"]
@@ -112,7 +115,7 @@ def test_json_has_null_for_hidden_numbers_and_the_note_in_three_languages(city):
     south = str(city["areas"]["south"].pk)
     hidden = find(document["data"], "cases_referred", group=south)
     assert hidden["value"] is None and hidden["suppressed"] is True
-    assert find(document["data"], "cases_referred")["value"] == 5
+    assert find(document["data"], "bystander_parties_resolved")["value"] == 45
     names = {i["code"]: i["name"] for i in document["indicators"]}
     assert names["central_parties_resolved"] == {
         "fi": "Keskeiset osalliset ratkaistuissa tapauksissa",
