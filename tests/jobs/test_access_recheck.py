@@ -129,7 +129,7 @@ def test_indicator_report_of_a_programme_office_whose_role_was_removed(
 ):
     make_case(school=school, responsible=case_team_member)
     client.force_login(programme_office)
-    job = start(client, reverse("indicators:report_pdf"), {"period": "calendar_year:2026"})
+    job = start(client, reverse("indicators:report_pdf"), {"period": "calendar_year:2025"})
     assert run_job(job.pk) == "done"
     assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 200
     Membership.objects.filter(user=programme_office).delete()
