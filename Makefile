@@ -16,4 +16,4 @@ requirements:  ## Re-pin requirements/*.txt from the .in files
 	  ../.venv/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links $$f.in -o $$f.txt; done
 
 messages:  ## Refresh the fi and sv catalogues from the source
-	.venv/bin/python manage.py makemessages -l fi -l sv --ignore=.venv --ignore=node_modules --ignore=var --no-location
+	DEBUG=true .venv/bin/python manage.py makemessages -l fi -l sv --ignore=.venv --ignore=node_modules --ignore=var --no-location
