@@ -304,7 +304,10 @@ def manage(*args, **env):
 def test_a_limit_out_of_range_stops_start_up():
     result = manage("check", DEBUG="true", RATE_LIMIT_JOBS_PER_HOUR="0")
     assert result.returncode != 0
-    assert "RATE_LIMIT_JOBS_PER_HOUR='0' is out of range: use a whole number from 1 to 1000" in result.stderr
+    assert (
+        "RATE_LIMIT_JOBS_PER_HOUR='0' is out of range: use a whole number from 1 to 1000"
+        in result.stderr
+    )
 
 
 def test_deploy_check_warns_about_a_cache_each_process_keeps_to_itself():
