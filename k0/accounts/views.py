@@ -38,7 +38,7 @@ class LoginForm(AuthenticationForm):
         # administrators, who must be able to get in when the city log-in is down.
         if not settings.OIDC_LOCAL_LOGIN and not user.is_staff:
             raise forms.ValidationError(
-                _("Log in with the city log-in. Password log-in is only for administrators."),
+                _("Log in with your city account. Password log-in is only for administrators."),
                 code="local_login_off",
             )
 

@@ -262,3 +262,12 @@ def test_user_creation_is_not_done_twice_for_one_subject(db):
     again = services.user_for_login(issuer="https://i.example", subject="s1", claims=claims)
     other_issuer = services.user_for_login(issuer="https://j.example", subject="s1", claims=claims)
     assert first.pk == again.pk != other_issuer.pk
+
+
+def test_city_log_in_users_are_not_offered_a_k0_password(client, city_login, team_member):
+    city_login.add_user("ulla")
+    city_log_in(city_login, client, "ulla")
+    MembershipFactory(user=Identity.objects.get().user, role=Role.TEAM_MEMBER)
+    assert reverse("password_change") not in body(client.get("/cases/"))
+    client.force_login(team_member)
+    assert reverse("password_change") in body(client.get("/cases/"))

@@ -144,3 +144,9 @@ def test_log_out_when_the_provider_cannot_be_reached(client, fresh_provider):
     assert not logged_in(client)
     page = client.get(response.url, **EN).content.decode()
     assert "the city log-in service did not answer" in page
+
+
+def test_a_made_up_error_answer_logs_no_one_out(client, member):
+    response = client.get(reverse("oidc_callback"), {"error": "login_required", "state": "x"})
+    assert response.url == reverse("login")
+    assert logged_in(client)

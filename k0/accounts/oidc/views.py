@@ -81,14 +81,6 @@ KNOWN_ERRORS = {
     "unsupported_grant_type",
     "unsupported_response_type",
 }
-# Answers to prompt=none that mean the provider no longer vouches for the session.
-SESSION_GONE = {
-    "login_required",
-    "interaction_required",
-    "consent_required",
-    "account_selection_required",
-    "access_denied",
-}
 TIME_CLAIMS = {"exp", "iat", "nbf", "auth_time"}
 
 
@@ -185,9 +177,14 @@ def callback(request):
     flow = session.take_flow(request, state)
     recheck = bool(flow and flow["recheck"])
     error = request.GET.get("error")
+    if flow is None:
+        # Not started in this browser session, or already used: a replay, a stale tab, or a
+        # link made elsewhere (which must not log anyone out either).
+        return _fail(request, "state", provider_error=error)
     if error:
         client.get_client().framework.clear_state_data(request.session, state)
-        if recheck or (request.user.is_authenticated and error in SESSION_GONE):
+        if recheck:
+            # The provider no longer vouches for the session (e.g. the user was deactivated).
             return _fail(request, "session_ended", provider_error=error, end_session=True)
         if error == "access_denied":
             reason = "cancelled"
@@ -196,9 +193,6 @@ def callback(request):
         else:
             reason = "refused"
         return _fail(request, reason, provider_error=error)
-    if flow is None:
-        # Not started in this browser session, or already used: a replay or a stale tab.
-        return _fail(request, "state")
     try:
         app = client.get_client()
         # State, PKCE verifier, code exchange, and the ID token's signature and claims.
