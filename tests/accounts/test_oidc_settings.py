@@ -22,7 +22,14 @@ def run(*args, **overrides):
         key: value
         for key, value in os.environ.items()
         if not key.startswith("OIDC_")
-        and key not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}
+        and key
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "ALLOWED_HOSTS",
+            "SECURE_SSL_REDIRECT",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests in this process
+        }
     }
     env.update(PRODUCTION, **overrides)
     return subprocess.run(
