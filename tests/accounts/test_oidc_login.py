@@ -271,3 +271,13 @@ def test_city_log_in_users_are_not_offered_a_k0_password(client, city_login, tea
     assert reverse("password_change") not in body(client.get("/cases/"))
     client.force_login(team_member)
     assert reverse("password_change") in body(client.get("/cases/"))
+
+
+def test_who_the_user_is_comes_from_the_id_token_only(client, city_login, settings):
+    # This provider sends `oid` from its user-info endpoint only, never in the ID token.
+    settings.OIDC_SUBJECT_CLAIM = "oid"
+    city_login.add_user("vilja", extra={"oid": "0b1c-user-info-only"})
+    response = city_log_in(city_login, client, "vilja")
+    assert response.url == reverse("login")
+    assert message("invalid") in body(client.get(response.url, **EN))
+    assert not User.objects.exists()

@@ -137,7 +137,8 @@ server.listen(0, '127.0.0.1', () => {
       iss: null,
       // Like the city's provider, every ID token says how the user authenticated.
       openid: ['sub', 'acr', 'amr'],
-      profile: ['name', 'given_name', 'family_name', 'locale'],
+      // `oid` stands for an identifier that this provider keeps out of its ID tokens.
+      profile: ['name', 'given_name', 'family_name', 'locale', 'oid'],
       email: ['email', 'email_verified'],
       groups: ['groups'],
     },

@@ -82,6 +82,8 @@ KNOWN_ERRORS = {
     "unsupported_response_type",
 }
 TIME_CLAIMS = {"exp", "iat", "nbf", "auth_time"}
+# Claims that count only from the verified ID token, never from the user-info answer.
+ID_TOKEN_ONLY = {*TIME_CLAIMS, "iss", "sub", "aud", "azp", "nonce", "amr", "acr"}
 
 
 def _reason(exc: Exception) -> str:
@@ -239,7 +241,7 @@ def _add_userinfo(app, token, claims) -> None:
 
     Some providers put only `sub` in the ID token and the rest behind the user-info endpoint.
     The answer must be about the same subject; it never replaces what the ID token says, and
-    `amr`/`acr` are taken from the ID token only.
+    who the user is and how they authenticated are taken from the ID token only.
     """
     wanted = {settings.OIDC_EMAIL_CLAIM, "name"}
     if settings.OIDC_GROUP_MAPPING:
@@ -249,8 +251,9 @@ def _add_userinfo(app, token, claims) -> None:
     userinfo = app.userinfo(token=token)
     if userinfo.get("sub") != claims["sub"]:
         raise client.SubjectMismatch()
+    from_id_token_only = ID_TOKEN_ONLY | {settings.OIDC_SUBJECT_CLAIM}
     for name, value in userinfo.items():
-        if name not in claims and name not in ("amr", "acr"):
+        if name not in claims and name not in from_id_token_only:
             claims[name] = value
 
 
