@@ -16,6 +16,7 @@ import re
 import select
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from html import unescape
@@ -46,6 +47,13 @@ def unavailable_reason() -> str | None:
     if not (HERE / "node_modules" / "oidc-provider").is_dir():
         return "tests/oidc/node_modules is missing: run bin/setup dev to install the provider"
     return None
+
+
+def _drain(stream, log):
+    with log:
+        for chunk in iter(lambda: stream.read1(4096), b""):
+            log.write(chunk)
+            log.flush()
 
 
 @dataclass
@@ -102,6 +110,9 @@ class Provider:
                 f"the OIDC provider did not start; see {self.log_path}: {line[:200]!r}"
             )
         self.issuer = line.split()[1].decode()
+        # Keep reading what the provider prints (its notices), so that a full pipe never
+        # blocks it; it goes to the log file.
+        threading.Thread(target=_drain, args=(self.process.stdout, log), daemon=True).start()
         return self
 
     def stop(self):
