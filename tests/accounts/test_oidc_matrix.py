@@ -73,7 +73,11 @@ def city_sessions():
     return log_in
 
 
-def test_the_matrix_holds_for_users_of_the_city_log_in(world, settings):  # noqa: F811
+CHUNKS = 4  # the walk is long: in parts, so that test workers can share it
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_the_matrix_holds_for_users_of_the_city_log_in(world, settings, chunk):  # noqa: F811
     settings.OIDC_ISSUER, settings.OIDC_CLIENT_ID, settings.OIDC_CLIENT_SECRET = (
         ISSUER,
         "k0",
@@ -87,7 +91,7 @@ def test_the_matrix_holds_for_users_of_the_city_log_in(world, settings):  # noqa
 
     log_in = city_sessions()
     failures = {}
-    for name, expected in sorted({**EXPECTED, **CONFIGURED}.items()):
+    for name, expected in sorted({**EXPECTED, **CONFIGURED}.items())[chunk::CHUNKS]:
         converters = next(c for n, _, c in project_urls() if n == name)
         url = fill(name, converters, world)
         found = check(name, url, expected, world, log_in=log_in)
