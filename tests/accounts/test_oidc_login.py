@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
+from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from k0.accounts.oidc import services
@@ -123,6 +124,9 @@ def test_strong_provider_authentication_stands_in_for_totp(client, city_login, s
     assert response.status_code == 200
     assert response.wsgi_request.user.is_verified()
     assert not TOTPDevice.objects.filter(user=user).exists()
+    # The OTP admin site (production's admin) accepts it too, for a user who is staff.
+    response.wsgi_request.user.is_staff = True
+    assert OTPAdminSite().has_permission(response.wsgi_request)
 
 
 def test_login_without_strong_authentication_is_refused(client, city_login, caplog):

@@ -19,6 +19,8 @@ from tests.test_authorization_matrix import (
     world,  # noqa: F401  (a fixture)
 )
 
+pytest_plugins = ["tests.oidc.plugin"]  # (for its loading of the URLconf)
+
 ISSUER = "http://127.0.0.1:9"  # nothing listens: no request leaves the machine
 
 # With the city log-in configured its pages answer: starting a log-in sends everyone to the
