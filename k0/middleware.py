@@ -82,6 +82,10 @@ _BEFORE_SECOND_FACTOR = {
     "set_language",
     "accessibility",
     "health",
+    # The city log-in's own pages: a session confirmed there with strong authentication
+    # needs no local code (k0.accounts.oidc.models.ProviderDevice marks it verified).
+    "oidc_login",
+    "oidc_callback",
 }
 
 

@@ -76,6 +76,20 @@ env = checked_env(
     RATE_LIMIT_RESET_EMAILS_PER_HOUR=(int, 3, between(1, 20)),
     RATE_LIMIT_JOBS_PER_HOUR=(int, 30, between(1, 1000)),
     RATE_LIMIT_API_PER_MINUTE=(int, 30, between(1, 1000)),
+    # City log-in (OpenID Connect); see the "City log-in" section at the end.
+    OIDC_ISSUER=(str, ""),
+    OIDC_CLIENT_ID=(str, ""),
+    OIDC_CLIENT_SECRET=(str, ""),
+    OIDC_SCOPES=(list, ["openid", "profile", "email"]),
+    OIDC_SUBJECT_CLAIM=(str, "sub"),
+    OIDC_EMAIL_CLAIM=(str, "email"),
+    OIDC_GROUPS_CLAIM=(str, "groups"),
+    OIDC_STRONG_AMR=(list, ["mfa"]),
+    OIDC_STRONG_ACR=(list, []),
+    OIDC_WEAK_LOGIN=(str, "refuse", ("refuse", "totp")),
+    OIDC_GROUP_MAPPING=(bool, False),
+    OIDC_LOCAL_LOGIN=(bool, True),
+    OIDC_RECHECK_MINUTES=(int, 15, between(1, 12 * 60)),
 )
 
 DEBUG = env("DEBUG")
@@ -114,6 +128,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "k0.accounts",
+    "k0.accounts.oidc",
     "schools",
     "k0.cases",
     "k0.indicators",
@@ -140,6 +155,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "k0.middleware.NoStoreMiddleware",
+    "k0.accounts.oidc.middleware.ProviderSessionMiddleware",
     "k0.middleware.RequireTwoFactorMiddleware",
     # Last, so that a lock-out answers before any view runs.
     "axes.middleware.AxesMiddleware",
@@ -482,3 +498,52 @@ if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBa
     EMAIL_FILE_PATH = str(
         Path("/" + _mail_path.lstrip("/")) if _mail_path.startswith("/") else BASE_DIR / _mail_path
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# City log-in: OpenID Connect single sign-on for staff (k0.accounts.oidc, docs/security.md).
+# Off unless OIDC_ISSUER is set; then the log-in page offers the city's log-in next to (or,
+# with OIDC_LOCAL_LOGIN=false, instead of) K-0's own passwords.
+# ---------------------------------------------------------------------------------------------
+from urllib.parse import urlsplit as _oidc_urlsplit  # noqa: E402
+
+OIDC_ISSUER = env("OIDC_ISSUER")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env("OIDC_SCOPES")
+# Claim names: the provider's stable user id (Entra ID: `oid`), the e-mail and the groups.
+OIDC_SUBJECT_CLAIM = env("OIDC_SUBJECT_CLAIM")
+OIDC_EMAIL_CLAIM = env("OIDC_EMAIL_CLAIM")
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM")
+# A provider log-in is strong (it stands in for K-0's own second factor) when its `amr` claim
+# holds one of OIDC_STRONG_AMR or its `acr` claim is one of OIDC_STRONG_ACR. A log-in that is
+# not strong is refused ("refuse") or must add K-0's own TOTP code ("totp").
+OIDC_STRONG_AMR = env("OIDC_STRONG_AMR")
+OIDC_STRONG_ACR = env("OIDC_STRONG_ACR")
+OIDC_WEAK_LOGIN = env("OIDC_WEAK_LOGIN")
+OIDC_GROUP_MAPPING = env("OIDC_GROUP_MAPPING")
+# Password log-in for everyone; when false, only administrators (staff) may use a password.
+OIDC_LOCAL_LOGIN = env("OIDC_LOCAL_LOGIN")
+# A city log-in session is confirmed at the provider (prompt=none) this often; one that has
+# not been confirmed for twice as long ends.
+OIDC_RECHECK_MINUTES = env("OIDC_RECHECK_MINUTES")
+if OIDC_ISSUER:
+    _issuer = _oidc_urlsplit(OIDC_ISSUER)
+    _loopback = _issuer.hostname in ("127.0.0.1", "localhost", "::1")
+    if _issuer.scheme != "https" and not (_issuer.scheme == "http" and _loopback):
+        raise ImproperlyConfigured("OIDC_ISSUER must be an https:// URL.")
+    if not OIDC_CLIENT_ID or not OIDC_CLIENT_SECRET:
+        raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")
+    if "openid" not in OIDC_SCOPES:
+        raise ImproperlyConfigured("OIDC_SCOPES must include openid.")
+    # Log-out is a form POST that K-0 redirects to the provider's end-session page; browsers
+    # apply form-action to that redirect.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_issuer.scheme}://{_issuer.netloc}"
+    )
+elif OIDC_CLIENT_ID or OIDC_CLIENT_SECRET:
+    raise ImproperlyConfigured("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET need OIDC_ISSUER.")
+if not OIDC_LOCAL_LOGIN and not OIDC_ISSUER:
+    raise ImproperlyConfigured("OIDC_LOCAL_LOGIN=false needs the city log-in (OIDC_ISSUER).")
+# Authlib logs request details (the PKCE verifier among them) at DEBUG.
+LOGGING["loggers"]["authlib"] = {"level": "WARNING"}

@@ -7,6 +7,7 @@ from django_otp.admin import OTPAdminSite
 from . import ratelimits, views
 from .accounts import views as account_views
 from .accounts.password_reset import password_reset
+from .accounts.oidc import views as oidc_views
 
 if settings.TWO_FACTOR_REQUIRED:
     # The admin demands a verified second factor too, not only the middleware.
@@ -24,7 +25,10 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", oidc_views.LogoutView.as_view(), name="logout"),
+    # City log-in (OpenID Connect); both answer 404 unless OIDC_ISSUER is set.
+    path("login/city/", oidc_views.start, name="oidc_login"),
+    path("login/city/callback/", oidc_views.callback, name="oidc_callback"),
     path("login/verify/", account_views.two_factor_verify, name="two_factor_verify"),
     path("account/two-factor/", account_views.two_factor_setup, name="two_factor_setup"),
     path(

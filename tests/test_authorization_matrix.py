@@ -188,6 +188,12 @@ EXPECTED["privacy:erase"] = rule({"administrator"}, get=POST_ONLY, post=(200, 30
 EXPECTED["cases:attachment_add"] = CASE_PAGE
 EXPECTED["cases:attachment_download"] = rule(CASE_WORKERS, post=(200,))
 EXPECTED["cases:attachment_remove"] = CASE_ACTION
+# City log-in: 404 unless OIDC_ISSUER is set (tests/accounts/test_oidc_matrix.py walks the
+# matrix again with it set, for users created by the city log-in).
+EXPECTED["oidc_login"] = rule(ALL_USERS, get=(404,), post=(405,), public=True, anonymous_get=(404,))
+EXPECTED["oidc_callback"] = rule(
+    ALL_USERS, get=(404,), post=(405,), public=True, anonymous_get=(404,)
+)
 
 
 def walk(patterns, prefix="", namespace=None):
@@ -211,11 +217,17 @@ def project_urls(urlconf=None):
 
 
 @pytest.fixture
-def world(db, school, other_school, settings, tmp_path):
+def make_user():
+    """How the personas' users are made; tests/accounts/test_oidc_matrix.py overrides it."""
+    return lambda username, **fields: UserFactory(username=username, **fields)
+
+
+@pytest.fixture
+def world(db, school, other_school, settings, tmp_path, make_user):
     settings.MEDIA_ROOT = tmp_path
 
     def make(role, where, name):
-        user = UserFactory(username=name)
+        user = make_user(name)
         MembershipFactory(user=user, school=where, role=role)
         return user
 
@@ -228,7 +240,7 @@ def world(db, school, other_school, settings, tmp_path):
         "principal": make(Role.PRINCIPAL, school, "m_principal"),
         "other_principal": make(Role.PRINCIPAL, other_school, "m_other_principal"),
         "programme_office": make(Role.PROGRAMME_OFFICE, None, "m_programme"),
-        "administrator": UserFactory(username="m_admin", is_staff=True, is_superuser=True),
+        "administrator": make_user("m_admin", is_staff=True, is_superuser=True),
     }
     Membership.objects.create(
         user=people["assigned_coordinator"], school=other_school, role=Role.COORDINATOR
@@ -290,7 +302,7 @@ def fill(name, converters, world):
     return reverse(name, kwargs=kwargs)
 
 
-def check(name, url, expected: Rule, world):
+def check(name, url, expected: Rule, world, log_in=Client.force_login):
     """Returns a list of failures (persona, method, status, allowed statuses)."""
     failures = []
     for index, persona in enumerate(PERSONAS, start=1):
@@ -298,7 +310,7 @@ def check(name, url, expected: Rule, world):
         # (k0.ratelimits) count each one apart.
         client = Client(REMOTE_ADDR=f"192.0.2.{index}")
         if persona != "anonymous":
-            client.force_login(world["people"][persona])
+            log_in(client, world["people"][persona])
         if persona == "anonymous":
             get_ok = expected.anonymous_get
             post_ok = {200, 302, 405} if expected.public else {302, 405}

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,24 +20,46 @@ from .models import EnrolmentCode
 log = logging.getLogger("k0.auth")
 
 
+def set_language_cookie(response, lang):
+    """Switches the interface to the user's own language from the next page on."""
+    if lang:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            lang,
+            max_age=365 * 24 * 3600,
+            secure=not settings.DEBUG,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+class LoginForm(AuthenticationForm):
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        # With OIDC_LOCAL_LOGIN off, staff use the city log-in; a password is left only to
+        # administrators, who must be able to get in when the city log-in is down.
+        if not settings.OIDC_LOCAL_LOGIN and not user.is_staff:
+            raise forms.ValidationError(
+                _("Log in with your city account. Password log-in is only for administrators."),
+                code="local_login_off",
+            )
+
+
 class LoginView(auth_views.LoginView):
-    """Log-in that also switches the interface to the user's own language."""
+    """Log-in with a K-0 password, and the way to the city log-in when it is configured."""
 
     redirect_authenticated_user = True
+    authentication_form = LoginForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["city_login"] = bool(settings.OIDC_ISSUER)
+        context["local_login"] = settings.OIDC_LOCAL_LOGIN or not settings.OIDC_ISSUER
+        return context
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        lang = form.get_user().language
-        if lang:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                lang,
-                max_age=365 * 24 * 3600,
-                secure=not settings.DEBUG,
-                httponly=True,
-                samesite="Lax",
-            )
-        return response
+        return set_language_cookie(super().form_valid(form), form.get_user().language)
 
 
 class TokenForm(forms.Form):

@@ -1,0 +1,1 @@
+"""City log-in: OpenID Connect single sign-on for staff (see docs/security.md)."""
