@@ -6,8 +6,8 @@ from django_otp.admin import OTPAdminSite
 
 from . import ratelimits, views
 from .accounts import views as account_views
-from .accounts.password_reset import password_reset
 from .accounts.oidc import views as oidc_views
+from .accounts.password_reset import password_reset
 
 if settings.TWO_FACTOR_REQUIRED:
     # The admin demands a verified second factor too, not only the middleware.
