@@ -18,6 +18,7 @@ from tests import test_authorization_matrix as matrix
 from tests.test_authorization_matrix import EXPECTED, fill, project_urls
 
 world = matrix.world  # the matrix's people, case and records, as a fixture here too
+make_user = matrix.make_user
 
 REFERENCE_URLS = sorted(
     (name, converters) for name, _, converters in project_urls() if "reference" in converters

@@ -4,6 +4,7 @@ local passwords, and failures that a user understands."""
 import logging
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
@@ -18,6 +19,15 @@ from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.oidc.helpers import callback_path, city_log_in, start_city_login
 
 pytest_plugins = ["tests.oidc.plugin"]
+
+
+@pytest.fixture(autouse=True)
+def _english_pages(client, settings):  # noqa: F811 (the pytest-django fixture)
+    """The messages are checked in English: the test client asks for it, and users made at the
+    city log-in without a `locale` get English as their own language (set at each log-in)."""
+    settings.LANGUAGE_CODE = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
 
 User = get_user_model()
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -108,6 +118,7 @@ def test_the_same_email_with_another_subject_is_another_user(client, city_login)
     [("sv-FI", "sv"), ("fi", "fi"), ("en_GB", "en"), ("de-DE", "fi"), (None, "fi"), (7, "fi")],
 )
 def test_language_comes_from_locale_when_given(locale, language, db, settings):
+    settings.LANGUAGE_CODE = "fi"  # K-0's default, which the fixture above changes
     user = services.user_for_login(
         issuer="https://login.example.fi", subject=f"s-{locale}", claims={"locale": locale}
     )
@@ -196,7 +207,8 @@ def test_a_user_closed_in_k0_cannot_log_in_through_the_city(client, city_login):
     user = Identity.objects.get().user
     user.is_active = False
     user.save()
-    client.logout()
+    client.logout()  # which also forgets the cookies
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = city_log_in(city_login, client, "fanni")
     assert response.url == reverse("login")
     assert message("inactive") in body(client.get(response.url, **EN))

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -18,6 +19,15 @@ from tests.factories import MembershipFactory
 from tests.oidc.helpers import callback_path, city_log_in, start_city_login
 
 pytest_plugins = ["tests.oidc.plugin"]
+
+
+@pytest.fixture(autouse=True)
+def _english_pages(client, settings):  # noqa: F811 (the pytest-django fixture)
+    """The messages are checked in English: the test client asks for it, and users made at the
+    city log-in without a `locale` get English as their own language (set at each log-in)."""
+    settings.LANGUAGE_CODE = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -125,6 +135,7 @@ def test_log_out_ends_the_k0_session_and_the_providers(client, city_login, membe
 
     back = city_login.log_out(response.url, member)
     assert back.startswith("http://testserver/login/")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the log-in set the user's own, fi
     page = client.get(callback_path(back), **EN).content.decode()
     with translation.override("en"):
         assert "You are logged out of K-0 and of the city log-in." in page

@@ -28,6 +28,15 @@ from tests.oidc.provider import CLIENT_SECRET, OTHER_CLIENT_ID, OTHER_CLIENT_SEC
 
 pytest_plugins = ["tests.oidc.plugin"]
 
+
+@pytest.fixture(autouse=True)
+def _english_pages(client, settings):
+    """The messages are checked in English: the test client asks for it, and users made at the
+    city log-in without a `locale` get English as their own language (set at each log-in)."""
+    settings.LANGUAGE_CODE = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
