@@ -151,16 +151,9 @@ def _demo_case(index, school, users, spec):
 
     from django.utils import timezone
 
-    from k0.cases.choices import Outcome, PartyKind, PartyRole, Phase
-    from k0.cases.models import (
-        Agreement,
-        CaseNote,
-        FollowUp,
-        Guardianship,
-        Intervention,
-        Party,
-        PartyGroup,
-    )
+    from k0.cases import builders
+    from k0.cases.choices import PartyKind, PartyRole, Phase
+    from k0.cases.models import CaseNote, FollowUp, PartyGroup
     from k0.cases.services import open_case
 
     _, responsible, members, with_coordinator, target, days_ago = spec
@@ -190,97 +183,16 @@ def _demo_case(index, school, users, spec):
         already_tried=["kiva_team", "guardian_talks"],
         crime_report=index % 5 == 2,
     )
-    phases = [
-        Phase.REFERRAL,
-        Phase.MAPPING,
-        Phase.PLAN,
-        Phase.MEASURES,
-        Phase.FOLLOW_UP,
-        Phase.CLOSED,
-    ]
-    reach = phases.index(target)
-    pupil_a, guardian_a = PUPILS[index % len(PUPILS)]
-    pupil_b, guardian_b = PUPILS[(index + 3) % len(PUPILS)]
-    day = start + dt.timedelta(days=2)
-    heard = day + dt.timedelta(days=5) if reach >= 2 else None
-    a = Party.objects.create(
-        case=case,
-        name=pupil_a,
-        role=PartyRole.CENTRAL,
-        kind=PartyKind.PUPIL,
-        class_name="6A",
-        grade=6,
-        heard_on=heard,
-    )
-    b = Party.objects.create(
-        case=case,
-        name=pupil_b,
-        role=PartyRole.CENTRAL,
-        kind=PartyKind.PUPIL,
-        class_name="6B",
-        grade=6,
-        heard_on=heard,
-    )
-    for pupil, name in ((a, guardian_a), (b, guardian_b)):
-        guardian = Party.objects.create(
-            case=case, name=name, role=PartyRole.CENTRAL, kind=PartyKind.GUARDIAN, heard_on=heard
-        )
-        Guardianship.objects.create(
-            guardian=guardian, pupil=pupil, informed_on=day, informed_how="phone"
-        )
-        if reach >= 1:
-            pupil.consent_given_on, pupil.consent_given_by = day, guardian
-            pupil.consent_scope = "Keskustelut ja sovittelu"
-            pupil.save()
+    informed_on = builders.after_referral(case, builders.INFORMED_AFTER)
+    for offset, class_name in ((0, "6A"), (3, "6B")):
+        pupil_name, guardian_name = PUPILS[(index + offset) % len(PUPILS)]
+        pupil = builders.add_party(case, pupil_name, class_name=class_name, grade=6)
+        builders.add_guardian(case, pupil, guardian_name, informed_on=informed_on)
     PartyGroup.objects.create(case=case, name="Luokka 6A", head_count=22, grade=6)
-    Party.objects.create(
-        case=case, name="Opettaja Olli Opettava", role=PartyRole.BYSTANDER, kind=PartyKind.STAFF
+    builders.add_party(
+        case, "Opettaja Olli Opettava", role=PartyRole.BYSTANDER, kind=PartyKind.STAFF
     )
-    if reach >= 2:
-        case.root_causes = ["old_quarrel", "group_dynamics", "online_dynamics"]
-        case.summary = "Kahden oppilaan välinen vanha riita on laajentunut koko luokkaan."
-    if reach >= 3:
-        case.plan = "Yksilökeskustelut, sovittelu oppilaiden välillä ja luokan ryhmätyöskentely."
-    case.save()
-    for phase in phases[1 : reach + 1]:
-        if phase == Phase.FOLLOW_UP:
-            meeting = Intervention.objects.create(
-                case=case,
-                kind="mediation",
-                date=day + dt.timedelta(days=10),
-                duration_minutes=60,
-                summary="Sovittelu oppilaiden välillä.",
-                notes="Molemmat kertoivat näkemyksensä. Ilmapiiri rauhallinen.",
-            )
-            meeting.participants.set([a, b])
-            meeting.facilitators.set([owner])
-            agreement = Agreement.objects.create(
-                case=case,
-                intervention=meeting,
-                text="Kuvia ei jaeta. Välitunnilla kumpikin saa olla rauhassa.",
-                review_on=day + dt.timedelta(days=24),
-            )
-            agreement.parties.set([a, b])
-        if phase == Phase.CLOSED:
-            FollowUp.objects.create(
-                case=case,
-                due_date=day + dt.timedelta(days=24),
-                responsible=owner,
-                done_at=day + dt.timedelta(days=24),
-                method="meeting",
-                bullying="stopped",
-                situation="better",
-                agreements="kept",
-                next_step="Jälkiseuranta.",
-            )
-            case.close(
-                by=owner,
-                outcome=Outcome.RESOLVED,
-                closing_summary="Kiusaaminen on loppunut ja sopimukset ovat pitäneet.",
-                aftercare_plan="Luokanvalvoja seuraa tilannetta kuukausittain.",
-            )
-        else:
-            case.advance_to(phase, by=owner)
+    builders.advance(case, target, by=owner)
     if case.phase == Phase.FOLLOW_UP:
         FollowUp.objects.create(case=case, due_date=today - dt.timedelta(days=2), responsible=owner)
         FollowUp.objects.create(case=case, due_date=today + dt.timedelta(days=7), responsible=owner)
