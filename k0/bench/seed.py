@@ -3,7 +3,9 @@
 The rows look like what the app itself creates — cases in every phase with parties, groups,
 interventions, agreements, follow-ups, notes, phase changes, history rows and the case team's
 object permissions — but they are inserted in large batches, so 100,000 cases take minutes.
-All names are synthetic ("Oppilas 12345-1").
+All names are synthetic ("Oppilas 12345-1"). What a case holds at its phase (texts, consent
+and hearing dates, the days of meetings and follow-ups) comes from `k0.cases.builders`, which
+the demo data and the test factories share; only the row-by-row volume is this module's own.
 """
 
 from __future__ import annotations
@@ -19,7 +21,24 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from k0.cases.choices import PHASE_ORDER
+from k0.cases import builders
+from k0.cases.choices import (
+    PHASE_ORDER,
+    AgreementsAssessment,
+    AgreementStatus,
+    BullyingAssessment,
+    BullyingForm,
+    FollowUpMethod,
+    InformedHow,
+    InterventionKind,
+    Outcome,
+    PartyKind,
+    PartyRole,
+    Phase,
+    ReferralSource,
+    Setting,
+    SituationAssessment,
+)
 from k0.cases.models import (
     Agreement,
     Case,
@@ -39,19 +58,34 @@ from schools.models import Area, Membership, Role, School, SchoolKind
 BENCH_PASSWORD = "k0-bench-salasana"
 PREFIX = "bench"
 KINDS = list(SchoolKind.values)
-OUTCOMES = ["resolved"] * 6 + ["improved"] * 2 + ["not_resolved", "transferred", "discontinued"]
-FORMS = [
-    "physical",
-    "verbal",
-    "exclusion",
-    "online",
-    "property",
-    "threats",
-    "sexual_harassment",
-    "discrimination",
+# How often each value is drawn: an outcome from this list, the others uniformly.
+OUTCOMES = (
+    [Outcome.RESOLVED] * 6
+    + [Outcome.IMPROVED] * 2
+    + [
+        Outcome.NOT_RESOLVED,
+        Outcome.TRANSFERRED,
+        Outcome.DISCONTINUED,
+    ]
+)
+FORMS = [form for form in BullyingForm if form != BullyingForm.OTHER]
+INTERVENTIONS = [
+    InterventionKind.INDIVIDUAL,
+    InterventionKind.GUARDIAN,
+    InterventionKind.JOINT,
+    InterventionKind.MEDIATION,
+    InterventionKind.GROUP,
+    InterventionKind.STAFF,
+    InterventionKind.NETWORK,
 ]
-INTERVENTIONS = ["individual", "guardian", "joint", "mediation", "group", "staff", "network"]
-SOURCES = ["school_staff", "guardian", "pupil", "police", "child_welfare", "health_care"]
+SOURCES = [
+    ReferralSource.SCHOOL_STAFF,
+    ReferralSource.GUARDIAN,
+    ReferralSource.PUPIL,
+    ReferralSource.POLICE,
+    ReferralSource.CHILD_WELFARE,
+    ReferralSource.HEALTH_CARE,
+]
 
 
 def _batched(model, rows: list, batch_size: int = 5000) -> list:
@@ -181,38 +215,37 @@ def _seed_chunk(rng, size, schools, team, perms, today):
         members = team[(school.pk, Role.TEAM_MEMBER)]
         coordinators = team.get((school.pk, Role.COORDINATOR), [None])
         referred = today - dt.timedelta(days=rng.randint(3, 3650))
-        phase_index = (
-            5 if rng.random() < 0.8 or referred < today - dt.timedelta(500) else rng.randint(0, 4)
+        phase = (
+            Phase.CLOSED
+            if rng.random() < 0.8 or referred < today - dt.timedelta(500)
+            else PHASE_ORDER[rng.randint(0, 4)]
         )
         year = referred.year
         counters[year] = counters.get(year, 0) + 1
         closed_at = None
-        if phase_index == 5:
+        if phase == Phase.CLOSED:
             closed_on = min(referred + dt.timedelta(days=rng.randint(20, 300)), today)
             closed_at = timezone.make_aware(dt.datetime.combine(closed_on, dt.time(12)))
+        outcome = rng.choice(OUTCOMES) if closed_at else ""
         case_rows.append(
             Case(
                 reference="",
                 school=school,
-                phase=PHASE_ORDER[phase_index],
+                phase=phase,
                 referred_on=referred,
                 referral_source=rng.choice(SOURCES),
                 forms_of_bullying=rng.sample(FORMS, 2),
-                locations=["school_day"],
+                locations=[Setting.SCHOOL_DAY],
                 crime_report=rng.random() < 0.1,
                 police_request=rng.random() < 0.05,
-                summary="Synteettinen yhteenveto.",
-                root_causes=["group_dynamics"],
-                plan="Synteettinen suunnitelma.",
                 responsible_id=rng.choice(members),
                 coordinator_id=rng.choice(coordinators),
                 created_by_id=members[0],
-                outcome=rng.choice(OUTCOMES) if closed_at else "",
-                closing_summary="Synteettinen." if closed_at else "",
-                aftercare_plan="Synteettinen." if closed_at else "",
                 opened_at=timezone.make_aware(dt.datetime.combine(referred, dt.time(9))),
                 closed_at=closed_at,
                 last_activity_at=closed_at or now,
+                # What the checklists up to this phase asked the team to write.
+                **builders.case_fields_at(phase, outcome=outcome),
             )
         )
     # References: reserve numbers per year under the counter's row lock, as the app does.
@@ -235,33 +268,33 @@ def _seed_chunk(rng, size, schools, team, perms, today):
     Members = Case.members.through
     for case in cases:
         n_central = rng.randint(2, 3)
+        dates = builders.central_party_dates_at(case.phase, case.referred_on)
         for i in range(n_central):
             parties.append(
                 Party(
                     case=case,
-                    role="central",
-                    kind="pupil",
+                    role=PartyRole.CENTRAL,
+                    kind=PartyKind.PUPIL,
                     name=f"Oppilas {case.pk}-{i}",
                     grade=rng.randint(1, 9),
-                    heard_on=case.referred_on + dt.timedelta(days=5),
-                    consent_given_on=case.referred_on + dt.timedelta(days=2),
+                    **dates,
                 )
             )
             parties.append(
                 Party(
                     case=case,
-                    role="central",
-                    kind="guardian",
+                    role=PartyRole.CENTRAL,
+                    kind=PartyKind.GUARDIAN,
                     name=f"Huoltaja {case.pk}-{i}",
-                    heard_on=case.referred_on + dt.timedelta(days=6),
+                    heard_on=dates.get("heard_on"),
                 )
             )
         for i in range(rng.randint(2, 4)):
             parties.append(
                 Party(
                     case=case,
-                    role="bystander",
-                    kind="pupil",
+                    role=PartyRole.BYSTANDER,
+                    kind=PartyKind.PUPIL,
                     name=f"Sivullinen {case.pk}-{i}",
                     grade=rng.randint(1, 9),
                 )
@@ -269,8 +302,8 @@ def _seed_chunk(rng, size, schools, team, perms, today):
         parties.append(
             Party(
                 case=case,
-                role="bystander",
-                kind="staff",
+                role=PartyRole.BYSTANDER,
+                kind=PartyKind.STAFF,
                 name=f"Opettaja {case.pk}",
                 heard_on=case.referred_on,
             )
@@ -288,10 +321,10 @@ def _seed_chunk(rng, size, schools, team, perms, today):
                 Intervention(
                     case=case,
                     kind=rng.choice(INTERVENTIONS),
-                    date=min(case.referred_on + dt.timedelta(days=10 + 7 * i), today),
+                    date=min(builders.after_referral(case, builders.MEETING_AFTER + 7 * i), today),
                     duration_minutes=60,
-                    summary="Synteettinen tapaaminen.",
-                    notes="Synteettiset muistiinpanot.",
+                    summary=builders.MEETING_SUMMARY,
+                    notes=builders.MEETING_NOTES,
                 )
             )
         for i in range(2):
@@ -299,13 +332,13 @@ def _seed_chunk(rng, size, schools, team, perms, today):
             follow_ups.append(
                 FollowUp(
                     case=case,
-                    due_date=case.referred_on + dt.timedelta(days=30 + 14 * i),
+                    due_date=builders.after_referral(case, builders.FOLLOW_UP_AFTER + 14 * i),
                     responsible_id=case.responsible_id,
                     done_at=done,
-                    method="meeting" if done else "",
-                    bullying="stopped" if done else "",
-                    situation="better" if done else "",
-                    agreements="kept" if done else "",
+                    method=FollowUpMethod.MEETING if done else "",
+                    bullying=BullyingAssessment.STOPPED if done else "",
+                    situation=SituationAssessment.BETTER if done else "",
+                    agreements=AgreementsAssessment.KEPT if done else "",
                 )
             )
         for _ in range(2):
@@ -344,12 +377,18 @@ def _seed_chunk(rng, size, schools, team, perms, today):
         by_case.setdefault(party.case_id, []).append(party)
     links = []
     for case_parties in by_case.values():
-        pupils = [p for p in case_parties if p.kind == "pupil" and p.role == "central"]
-        guardians = [p for p in case_parties if p.kind == "guardian"]
+        pupils = [
+            p for p in case_parties if p.kind == PartyKind.PUPIL and p.role == PartyRole.CENTRAL
+        ]
+        guardians = [p for p in case_parties if p.kind == PartyKind.GUARDIAN]
+        informed_on = builders.after_referral(case_parties[0].case, builders.INFORMED_AFTER)
         for pupil, guardian in zip(pupils, guardians, strict=False):
             links.append(
                 Guardianship(
-                    guardian=guardian, pupil=pupil, informed_on=pupil.heard_on, informed_how="phone"
+                    guardian=guardian,
+                    pupil=pupil,
+                    informed_on=informed_on,
+                    informed_how=InformedHow.PHONE,
                 )
             )
     _batched(Guardianship, links)
@@ -367,7 +406,10 @@ def _seed_chunk(rng, size, schools, team, perms, today):
         Agreement,
         [
             Agreement(
-                case_id=i.case_id, intervention=i, text="Synteettinen sopimus.", status="kept"
+                case_id=i.case_id,
+                intervention=i,
+                text=builders.AGREEMENT,
+                status=AgreementStatus.KEPT,
             )
             for i in interventions[::3]
         ],

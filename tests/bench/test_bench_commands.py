@@ -6,6 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from k0.bench.seed import BENCH_PASSWORD
+from k0.cases.builders import reached
+from k0.cases.choices import Phase
 from k0.cases.models import Case, CaseUserObjectPermission, Party
 
 
@@ -39,6 +41,20 @@ def test_seed_bench_and_bench_run_at_a_tiny_scale(db, capsys, settings):
     assert versus["ratio"] > 0 and versus["own_sql_ratio"] > 0
     assert versus["own_sql_queries"] == 9  # the list of areas and 8 aggregates
     assert result["data"]["cases"] == 12
+
+
+def test_seeded_bench_cases_hold_what_their_phase_needs(db, settings):
+    settings.DEBUG = True
+    call_command("seed_bench", "--schools", "2", "--cases", "60", "--seed", "7")
+    phases = set(Case.objects.values_list("phase", flat=True))
+    assert Phase.CLOSED in phases and phases - {Phase.CLOSED}
+    for case in Case.objects.prefetch_related("parties"):
+        pupils = [p for p in case.parties.all() if p.role == "central" and p.kind == "pupil"]
+        assert bool(case.plan) == reached(case.phase, Phase.MEASURES), case.phase
+        assert bool(case.root_causes) == reached(case.phase, Phase.PLAN), case.phase
+        assert bool(case.closing_summary and case.outcome) == (case.phase == Phase.CLOSED)
+        assert all(bool(p.heard_on) == reached(case.phase, Phase.PLAN) for p in pupils)
+        assert all(bool(p.consent_given_on) == reached(case.phase, Phase.MAPPING) for p in pupils)
 
 
 def test_bench_without_data_says_what_to_do(db, settings):
