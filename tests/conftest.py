@@ -6,7 +6,8 @@ from django.utils import translation
 
 from schools.models import Role
 
-from .factories import MembershipFactory, SchoolFactory, UserFactory
+from .accounts.factories import UserFactory
+from .schools.factories import MembershipFactory, SchoolFactory
 
 
 @pytest.fixture(autouse=True)
@@ -109,6 +110,6 @@ def administrator(db):
 @pytest.fixture
 def case(school, case_team_member, coordinator):
     """A case in referral, with the case-team member responsible and the coordinator."""
-    from .factories import make_case
+    from .cases.factories import make_case
 
     return make_case(school=school, responsible=case_team_member, coordinator=coordinator)

@@ -30,6 +30,7 @@ def test_seed_demo_creates_every_role_and_is_idempotent(db, capsys, debug):
     coordinator = Membership.objects.filter(role=Role.COORDINATOR).values("user").distinct()
     assert Membership.objects.filter(user__in=coordinator, role=Role.COORDINATOR).count() == 2
     assert "tiina" in first and "Password" in first
+    from k0.cases.choices import PHASE_ORDER
     from k0.cases.models import Case
 
     assert set(Case.objects.values_list("phase", flat=True)) == {
@@ -41,6 +42,8 @@ def test_seed_demo_creates_every_role_and_is_idempotent(db, capsys, debug):
         "closed",
     }
     assert Case.objects.values("school").distinct().count() >= 2
+    for case in Case.objects.all():  # each got to its phase through the workflow
+        assert case.phase_changes.count() == PHASE_ORDER.index(case.phase), case.reference
 
     call_command("seed_demo")
     second = capsys.readouterr().out

@@ -10,8 +10,9 @@ import datetime as dt
 import pytest
 import time_machine
 
+from k0.cases.builders import add_guardian
+from k0.cases.builders import add_party as party
 from k0.cases.choices import (
-    InformedHow,
     InterventionStatus,
     Outcome,
     PartyKind,
@@ -22,13 +23,13 @@ from k0.cases.models import (
     Case,
     CaseNote,
     FollowUp,
-    Guardianship,
     Intervention,
-    Party,
     PartyGroup,
 )
 from schools.models import SchoolKind
-from tests.factories import AreaFactory, SchoolFactory, UserFactory, make_case
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import make_case
+from tests.schools.factories import AreaFactory, SchoolFactory
 
 D = dt.date
 HELSINKI = dt.timezone(dt.timedelta(hours=3))  # summer time, for the July/August edges
@@ -46,16 +47,8 @@ def no_suppression(settings):
     settings.K0_SUPPRESSION_THRESHOLD = 1
 
 
-def party(case, name, *, role=PartyRole.CENTRAL, kind=PartyKind.PUPIL, **fields):
-    return Party.objects.create(case=case, name=name, role=role, kind=kind, **fields)
-
-
 def guardian_of(case, pupil, name, **fields):
-    guardian = party(case, name, role=pupil.role, kind=PartyKind.GUARDIAN, **fields)
-    Guardianship.objects.create(
-        guardian=guardian, pupil=pupil, informed_on=D(2025, 9, 1), informed_how=InformedHow.PHONE
-    )
-    return guardian
+    return add_guardian(case, pupil, name, informed_on=D(2025, 9, 1), **fields)
 
 
 def close_directly(case, outcome, closed_at):
