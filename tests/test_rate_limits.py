@@ -22,7 +22,7 @@ from django.urls import reverse
 from k0 import ratelimits
 from k0.indicators.models import ApiToken, ApiTokenUse
 from k0.jobs.models import Job
-from tests.factories import make_case
+from tests.cases.factories import make_case
 
 ROOT = Path(__file__).resolve().parent.parent
 START = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)

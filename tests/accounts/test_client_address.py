@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from k0.accounts.client import client_address
-from tests.factories import PASSWORD
+from tests.accounts.factories import PASSWORD
 
 PROXY = "10.0.0.2"
 ATTACKER = "203.0.113.9"

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import k0.urls  # noqa: F401  (loaded with the test settings' two-factor off, as in test_login)
 from k0.accounts.models import EnrolmentCode
-from tests.factories import PASSWORD
+from tests.accounts.factories import PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +171,7 @@ def test_the_admin_issues_codes_shown_once(client, administrator, team_member, p
 
 def test_the_admin_lists_and_deletes_devices_but_never_shows_a_key(client, administrator, settings):
     settings.TWO_FACTOR_REQUIRED = False
-    from tests.factories import UserFactory
+    from tests.accounts.factories import UserFactory
 
     device = TOTPDevice.objects.create(user=UserFactory(), name="K-0", confirmed=True)
     secrets = (device.key, b32encode(device.bin_key).decode(), device.config_url)

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import PASSWORD
+from tests.accounts.factories import PASSWORD
 
 
 def login(client, user, password=PASSWORD):
@@ -29,7 +29,7 @@ def test_each_role_lands_on_its_own_start_page(client, request, persona, start_p
 
 
 def test_user_without_role_is_told_so(client, db):
-    from tests.factories import UserFactory
+    from tests.accounts.factories import UserFactory
 
     user = UserFactory()
     login(client, user)

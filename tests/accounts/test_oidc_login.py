@@ -15,8 +15,9 @@ from k0.accounts.oidc import services
 from k0.accounts.oidc.models import Identity
 from k0.accounts.oidc.views import MESSAGES
 from schools.models import Membership, Role
-from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory
 from tests.oidc.helpers import callback_path, city_log_in, start_city_login
+from tests.schools.factories import MembershipFactory
 
 pytest_plugins = ["tests.oidc.plugin"]
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from k0.accounts.oidc import services
 from k0.accounts.oidc.models import GroupMapping, Identity, MappedMembership
 from schools.models import Membership, Role
-from tests.factories import MembershipFactory, SchoolFactory
 from tests.oidc.helpers import city_log_in
+from tests.schools.factories import MembershipFactory, SchoolFactory
 
 pytest_plugins = ["tests.oidc.plugin"]
 

@@ -15,8 +15,8 @@ from k0.accounts.oidc import client as oidc_client
 from k0.accounts.oidc.models import Identity
 from k0.accounts.oidc.views import MESSAGES
 from schools.models import Role
-from tests.factories import MembershipFactory
 from tests.oidc.helpers import callback_path, city_log_in, start_city_login
+from tests.schools.factories import MembershipFactory
 
 pytest_plugins = ["tests.oidc.plugin"]
 

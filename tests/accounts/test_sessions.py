@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
-from tests.factories import PASSWORD
+from tests.accounts.factories import PASSWORD
 
 
 def log_in(client, user):

@@ -6,7 +6,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from k0.accounts.models import EnrolmentCode
-from tests.factories import PASSWORD
+from tests.accounts.factories import PASSWORD
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from k0.cases.services import set_case_team
 from k0.jobs.models import Job, JobStatus
 from k0.jobs.services import run_job
 from schools.models import Membership
-from tests.factories import make_case
+from tests.cases.factories import make_case
 from tests.reminders.conftest import add_follow_up
 
 

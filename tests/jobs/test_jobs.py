@@ -21,7 +21,7 @@ from k0.jobs.services import (
     start_job,
 )
 from k0.jobs.tasks import run_job_task
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 
 def test_start_job_enqueues_the_job_id_after_commit(
