@@ -95,7 +95,7 @@ def grade_band(grade: int | None) -> str:
     return UNKNOWN_BAND
 
 
-# --- families: the populations counted -------------------------------------------------------
+# --- families: the populations counted --------------------------------------------------
 
 # A family's column that is not one of its counts: worked out from them when a table is built.
 TOTAL = "__total__"  # the family's total (every block of a family adds up to it)
@@ -144,10 +144,6 @@ class Family:
         return next(block for block in self.blocks if block.code == code)
 
 
-def _labelled(choices, *extra) -> tuple:
-    return (*((value, label) for value, label in choices), *extra)
-
-
 _NOT_ASSESSED = (NOT_ASSESSED, _("Not assessed"))
 
 FAMILIES = {
@@ -156,20 +152,20 @@ FAMILIES = {
         Family(
             "referred",
             (
-                Block("source", _labelled(ReferralSource.choices)),
+                Block("source", tuple(ReferralSource.choices)),
                 Block("police", _FLAG),
                 *(Block(f"form_{form}", _FLAG, label) for form, label in BullyingForm.choices),
             ),
         ),
         Family("open", (Block("open", _COUNT),)),
-        Family("closed", (Block("outcome", _labelled(Outcome.choices)),)),
-        Family("interventions", (Block("kind", _labelled(InterventionKind.choices)),)),
+        Family("closed", (Block("outcome", tuple(Outcome.choices)),)),
+        Family("interventions", (Block("kind", tuple(InterventionKind.choices)),)),
         Family(
             "follow_ups",
             (
-                Block("bullying", _labelled(BullyingAssessment.choices, _NOT_ASSESSED)),
-                Block("situation", _labelled(SituationAssessment.choices, _NOT_ASSESSED)),
-                Block("agreements", _labelled(AgreementsAssessment.choices, _NOT_ASSESSED)),
+                Block("bullying", (*BullyingAssessment.choices, _NOT_ASSESSED)),
+                Block("situation", (*SituationAssessment.choices, _NOT_ASSESSED)),
+                Block("agreements", (*AgreementsAssessment.choices, _NOT_ASSESSED)),
             ),
         ),
         Family("central", (Block("central", _COUNT),), grade_bands=True),
@@ -193,7 +189,7 @@ FAMILIES = {
 }
 
 
-# --- indicators --------------------------------------------------------------------------------
+# --- indicators ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 `collect(periods)` runs a fixed number of grouped queries (one per population, a second one
 for staff who took part in an intervention, and the list of areas), however many cases or
-periods there are: each query groups by the finest
-breakdown the tables need — (area, school kind), and grade for pupils — and counts every
-period at once with a filtered COUNT/SUM per period. The area, school-kind, grade-band and
+periods there are. Each population (`definitions.FAMILIES`) is counted by its own function,
+registered in `COUNTERS`; each query groups by the finest breakdown the tables need — (area,
+school kind), and grade for pupils — and counts every period at once with a filtered
+COUNT/SUM per period. The area, school-kind, grade-band and
 city figures are then sums of these groups, so the breakdowns always add up.
 
 Only categorical fields are read; no name, note or case reference leaves the database.
