@@ -16,10 +16,14 @@ later never rewrites a year already reported. `reports` counts afresh, for anyth
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from pathlib import Path
 
+import scipy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,8 +31,9 @@ from k0.cases.choices import Outcome
 from schools.models import SchoolKind
 
 from . import definitions as d
+from . import linked, suppression
 from .definitions import FAMILIES, MEDIAN, SHARE, TOTAL
-from .linked import SuppressedFamily, suppress_family
+from .linked import SuppressedFamily, hidden_numbers, suppress_family, with_hidden
 from .models import IndicatorSnapshot
 from .periods import FIXED_KINDS, Period, has_ended
 from .queries import Collected, PeriodCounts, collect
@@ -207,7 +212,46 @@ def _matches(breakdown: str, group: Group, key) -> bool:
     return band == group.code
 
 
-def _publish(code: str, counts: PeriodCounts, areas, threshold: int) -> _Published:
+# What decides a pattern besides the numbers: the code of the disclosure control and the
+# solver it runs. A stored pattern is used only under the same rules that made it.
+_RULES = hashlib.sha256(
+    b"".join(Path(module.__file__).read_bytes() for module in (linked, suppression))
+    + scipy.__version__.encode()
+).hexdigest()
+
+
+@dataclass
+class Patterns:
+    """The disclosure control of an ended period, kept with its frozen counts: the positions
+    each family's suppression hid, by `key` — everything the pattern was computed from, so
+    a pattern is reused only where running the suppression again would give the same one.
+
+    `stored` is what the snapshot holds; `used` what this report found there or computed,
+    which is what the snapshot should hold from now on.
+    """
+
+    stored: dict[str, list[list[int]]] = field(default_factory=dict)
+    used: dict[str, list[list[int]]] = field(default_factory=dict)
+
+    @staticmethod
+    def key(blocks, city, breakdowns, threshold: int) -> str:
+        payload = json.dumps([_RULES, blocks, city, breakdowns, threshold])
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def suppress(self, blocks, city, breakdowns, threshold: int) -> SuppressedFamily:
+        key = self.key(blocks, city, breakdowns, threshold)
+        if key in self.stored:
+            self.used[key] = self.stored[key]
+            return with_hidden(blocks, city, breakdowns, threshold, self.stored[key])
+        suppressed = suppress_family(blocks, city, breakdowns, threshold)
+        self.used[key] = [list(var) for var in hidden_numbers(suppressed)]
+        return suppressed
+
+
+def _publish(
+    code: str, counts: PeriodCounts, areas, threshold: int, patterns: Patterns | None = None
+) -> _Published:
+    """The family suppressed: by the stored pattern of an ended period, if it has one."""
     family = FAMILIES[code]
     columns = family.columns
     fine = counts.families.get(code, {})
@@ -227,8 +271,15 @@ def _publish(code: str, counts: PeriodCounts, areas, threshold: int) -> _Publish
         for name in order
     ]
     blocks = [len(block.columns) for block in family.blocks]
-    suppressed = suppress_family(blocks, city, breakdowns, threshold)
+    suppress = patterns.suppress if patterns is not None else suppress_family
+    suppressed = suppress(blocks, city, breakdowns, threshold)
     return _Published(code, groups, suppressed, order, columns)
+
+
+def _published(
+    counts: PeriodCounts, areas, threshold: int, patterns: Patterns | None = None
+) -> dict[str, _Published]:
+    return {code: _publish(code, counts, areas, threshold, patterns) for code in FAMILIES}
 
 
 def _median(histogram: Counter) -> int | float | None:
@@ -292,9 +343,10 @@ def build_report(
     threshold: int | None = None,
     resolved: list[str] | None = None,
     frozen_at: dt.datetime | None = None,
+    patterns: Patterns | None = None,
 ) -> Report:
     threshold = threshold or d.threshold()
-    published = {code: _publish(code, counts, areas, threshold) for code in FAMILIES}
+    published = _published(counts, areas, threshold, patterns)
     tables = []
     for spec, columns in layout():
         available = breakdown is None or all(
@@ -383,11 +435,18 @@ def freeze(periods: list[Period]) -> dict[tuple[dt.date, dt.date], IndicatorSnap
     if not missing:
         return snapshots
     resolved = d.resolved_outcomes()
+    threshold = d.threshold()
     for i in range(0, len(missing), FREEZE_BATCH):
         batch = missing[i : i + FREEZE_BATCH]
         collected = collect(batch, resolved)
-        IndicatorSnapshot.objects.bulk_create(
-            [
+        snapshots_of_batch = []
+        for p in batch:
+            counts = collected.periods[p].as_data()
+            # Suppressed now, so that the first page shown (and every worker after a
+            # restart) reads the pattern rather than running the disclosure control again.
+            patterns = Patterns()
+            _published(PeriodCounts.from_data(counts), collected.areas, threshold, patterns)
+            snapshots_of_batch.append(
                 IndicatorSnapshot(
                     period_kind=p.kind,
                     period_start=p.start,
@@ -396,26 +455,32 @@ def freeze(periods: list[Period]) -> dict[tuple[dt.date, dt.date], IndicatorSnap
                     counts={
                         "areas": [list(area) for area in collected.areas],
                         "resolved_outcomes": resolved,
-                        **collected.periods[p].as_data(),
+                        **counts,
                     },
+                    patterns=patterns.used,
                 )
-                for p in batch
-            ],
-            ignore_conflicts=True,
-        )
+            )
+        IndicatorSnapshot.objects.bulk_create(snapshots_of_batch, ignore_conflicts=True)
     return {**snapshots, **_snapshots(missing)}
 
 
 def _from_snapshot(period: Period, breakdown: str | None, snapshot: IndicatorSnapshot) -> Report:
     data = snapshot.counts
-    return build_report(
+    patterns = Patterns(stored=snapshot.patterns)
+    published = build_report(
         period,
         breakdown,
         PeriodCounts.from_data(data),
         [(pk, name) for pk, name in data["areas"]],
         resolved=list(data["resolved_outcomes"]),
         frozen_at=snapshot.frozen_at,
+        patterns=patterns,
     )
+    if patterns.used != patterns.stored:
+        # Another threshold or new rules since they were stored. Two workers doing this at
+        # once store the same: each pattern is a function of what is in its key.
+        IndicatorSnapshot.objects.filter(pk=snapshot.pk).update(patterns=patterns.used)
+    return published
 
 
 def published_reports(periods: list[Period], breakdown: str | None = None) -> list[Report]:
