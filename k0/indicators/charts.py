@@ -16,7 +16,7 @@ import pygal
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from .definitions import BY_CODE
+from .definitions import BY_CODE, TREND
 from .report import Report
 
 # Helsinki Design System brand colours: coat-of-arms blue, tram green, metro orange, …
@@ -71,24 +71,23 @@ def data_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
+def _column(table, indicator: str, category: str | None = None) -> int:
+    return next(
+        i
+        for i, column in enumerate(table.columns)
+        if (column.indicator, column.category) == (indicator, category)
+    )
+
+
 def parties_chart(report: Report) -> bytes:
     """The headline: central and bystander parties in resolved cases."""
     table = report.table("parties")
     rows = table.rows or [table.total]
-    central = table.columns.index(
-        next(c for c in table.columns if c.indicator == "central_parties_resolved")
-    )
-    bystanders = table.columns.index(
-        next(
-            c
-            for c in table.columns
-            if c.indicator == "bystander_parties_resolved" and c.category is None
-        )
-    )
     chart = pygal.Bar(title=str(table.title), **CONFIG)
     chart.x_labels = [str(row.group.label) for row in rows]
-    chart.add(_("Central parties"), [_number(row.values[central]) for row in rows])
-    chart.add(_("Bystander parties"), [_number(row.values[bystanders]) for row in rows])
+    for indicator in ("central_parties_resolved", "bystander_parties_resolved"):
+        i = _column(table, indicator)
+        chart.add(str(table.columns[i].label), [_number(row.values[i]) for row in rows])
     return _svg(chart)
 
 
@@ -99,24 +98,16 @@ def outcomes_chart(report: Report) -> bytes:
     chart = pygal.HorizontalBar(title=str(table.title), show_legend=False, **CONFIG)
     chart.x_labels = [str(c.label) for c in columns]
     values = table.total.values
-    chart.add(_("Cases closed"), [_number(values[table.columns.index(c)]) for c in columns])
+    chart.add(
+        str(BY_CODE["cases_closed"].label),
+        [_number(values[table.columns.index(c)]) for c in columns],
+    )
     return _svg(chart)
-
-
-TREND_SERIES = [
-    ("referred", "cases_referred", None),
-    ("closed", "cases_closed", None),
-    ("parties", "central_parties_resolved", None),
-    ("parties", "bystander_parties_resolved", None),
-]
 
 
 def trend_chart(reports: list[Report]) -> bytes:
     chart = pygal.Line(title=_("Trend over the years"), **CONFIG)
     chart.x_labels = [r.period.label for r in reports]
-    for table, indicator, category in TREND_SERIES:
-        chart.add(
-            str(BY_CODE[indicator].label),
-            [_number(r.city_value(table, indicator, category)) for r in reports],
-        )
+    for code in TREND:
+        chart.add(str(BY_CODE[code].label), [_number(r.city_figure(code)) for r in reports])
     return _svg(chart)

@@ -1,9 +1,21 @@
-"""What each indicator counts: the one place that says so.
+"""What each indicator counts and where it is published: the one place that says so.
 
-`docs/indicators.md` repeats these rules for readers outside the code; the codes are a
-contract for exports and the BI endpoint (add new ones, never rename). Names are given in
-Finnish (the programme's reporting language) and English; the interface shows the English
-source string translated into the user's language.
+The spec has three parts, read by everything else:
+
+- `FAMILIES`: the populations counted (cases referred, cases closed, parties of resolved
+  cases, …) and the column codes each is split into. `queries` fills them, `linked`
+  suppresses each one as a whole.
+- `INDICATORS`: one entry per published indicator — code, names, unit, rule, the family it
+  reads and which of its columns (`cells`). Exports, the BI endpoint and the definitions
+  sheet list them in this order.
+- `TABLES`: the tables of the pages and the PDF, each a title and the indicators whose
+  columns it shows, in order (a total such as `cases_referred` may close several tables).
+
+`docs/indicators.md` repeats these rules for readers outside the code (a test checks that
+it lists exactly these codes); the codes are a contract for exports and the BI endpoint
+(add new ones, never rename). Names are given in Finnish (the programme's reporting
+language) and English; the interface shows the English source string translated into the
+user's language.
 
 Every indicator counts only categorical fields of a case (dates, outcome, kinds, grades,
 flags), which the retention purge keeps, so published figures survive pseudonymisation.
@@ -19,7 +31,17 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from k0.cases.choices import Outcome, PartyKind, PartyRole
+from k0.cases.choices import (
+    AgreementsAssessment,
+    BullyingAssessment,
+    BullyingForm,
+    InterventionKind,
+    Outcome,
+    PartyKind,
+    PartyRole,
+    ReferralSource,
+    SituationAssessment,
+)
 
 # The suppressed-cell marker. Not "<5": that would publish a range, i.e. part of the value.
 MARKER = "•"
@@ -73,14 +95,134 @@ def grade_band(grade: int | None) -> str:
     return UNKNOWN_BAND
 
 
+# --- families: the populations counted --------------------------------------------------
+
+# A family's column that is not one of its counts: worked out from them when a table is built.
+TOTAL = "__total__"  # the family's total (every block of a family adds up to it)
+SHARE = "__share__"  # police involvement in per cent of the cases referred
+MEDIAN = "__median__"  # median days from referral to closure
+
+NOT_ASSESSED = "not_assessed"
+# "with" and "without" a feature: both are needed so the block adds up to the cases (a
+# reader can compute the "without" count from a published total anyway). Only "with" is
+# published, under the indicator's own heading, so these have no label.
+_FLAG = (("with", None), ("without", None))
+_COUNT = (("count", None),)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Columns that split the same population, so they add up to its total.
+
+    `categories` are (code, label) pairs; `label` names the block where an indicator
+    publishes one column of each of several blocks (the forms of bullying).
+    """
+
+    code: str
+    categories: tuple[tuple[str, Promise | str | None], ...]
+    label: Promise | str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(code for code, _label in self.categories)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One population and its blocks, suppressed together for all its breakdowns; whether
+    it can be split by grade band (pupils only). `queries.COUNTERS` says how it is counted."""
+
+    code: str
+    blocks: tuple[Block, ...]
+    grade_bands: bool = False
+
+    @property
+    def columns(self) -> list[str]:
+        return [f"{block.code}:{column}" for block in self.blocks for column in block.columns]
+
+    def block(self, code: str) -> Block:
+        return next(block for block in self.blocks if block.code == code)
+
+
+_NOT_ASSESSED = (NOT_ASSESSED, _("Not assessed"))
+
+FAMILIES = {
+    family.code: family
+    for family in [
+        Family(
+            "referred",
+            (
+                Block("source", tuple(ReferralSource.choices)),
+                Block("police", _FLAG),
+                *(Block(f"form_{form}", _FLAG, label) for form, label in BullyingForm.choices),
+            ),
+        ),
+        Family("open", (Block("open", _COUNT),)),
+        Family("closed", (Block("outcome", tuple(Outcome.choices)),)),
+        Family("interventions", (Block("kind", tuple(InterventionKind.choices)),)),
+        Family(
+            "follow_ups",
+            (
+                Block("bullying", (*BullyingAssessment.choices, _NOT_ASSESSED)),
+                Block("situation", (*SituationAssessment.choices, _NOT_ASSESSED)),
+                Block("agreements", (*AgreementsAssessment.choices, _NOT_ASSESSED)),
+            ),
+        ),
+        Family("central", (Block("central", _COUNT),), grade_bands=True),
+        Family(
+            "bystanders",
+            (
+                Block(
+                    "bystanders",
+                    (
+                        ("individual", _("Bystanders recorded individually")),
+                        ("in_groups", _("Bystanders in groups (head counts)")),
+                    ),
+                ),
+            ),
+            grade_bands=True,
+        ),
+        Family("children_met", (Block("children", _COUNT),), grade_bands=True),
+        Family("guardians_met", (Block("guardians", _COUNT),)),
+        Family("staff_consulted", (Block("staff", _COUNT),)),
+    ]
+}
+
+
+# --- indicators ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One published column of an indicator: a category of it (or None for the indicator
+    itself), its heading, and the family column it reads (or TOTAL, SHARE, MEDIAN)."""
+
+    category: str | None
+    label: Promise | str
+    column: str
+
+
 @dataclass(frozen=True)
 class Indicator:
+    """One published indicator.
+
+    `cells` say which of its family's columns it publishes, each one of:
+
+    - `"block:column"`, one count (`"police:with"`), headed by `heading` or the label;
+    - `"block:*"`, one column per category of the block, headed by the category's label;
+    - `"prefix*:column"`, that column of every block whose code starts with the prefix,
+      the rest of the block code being the category, headed by the block's label;
+    - `TOTAL`, `SHARE` or `MEDIAN`, headed by `heading` or the label.
+    """
+
     code: str
     label: Promise  # English source, shown translated
     name_fi: str
     unit: str  # cases | persons | interventions | follow_ups | days | percent
     rule: Promise
-    grade_bands: bool = False  # whether a grade-band breakdown is offered
+    family: str  # a key of FAMILIES
+    cells: tuple[str, ...]
+    heading: Promise | None = None  # a table's column heading, where shorter than the label
 
     @property
     def name_en(self) -> str:
@@ -89,6 +231,33 @@ class Indicator:
 
     def names(self) -> dict[str, str]:
         return {"fi": self.name_fi, "en": self.name_en}
+
+    @property
+    def grade_bands(self) -> bool:
+        """Whether a grade-band breakdown is offered: its population are pupils."""
+        return FAMILIES[self.family].grade_bands
+
+    @property
+    def columns(self) -> list[Cell]:
+        family = FAMILIES[self.family]
+        out = []
+        for cell in self.cells:
+            block, _sep, column = cell.partition(":")
+            if block.endswith("*"):
+                prefix = block[:-1]
+                out += [
+                    Cell(b.code.removeprefix(prefix), b.label, f"{b.code}:{column}")
+                    for b in family.blocks
+                    if b.code.startswith(prefix)
+                ]
+            elif column == "*":
+                out += [
+                    Cell(code, label, f"{block}:{code}")
+                    for code, label in family.block(block).categories
+                ]
+            else:
+                out.append(Cell(None, self.heading or self.label, cell))
+        return out
 
 
 _REFERRED = _(
@@ -146,6 +315,8 @@ INDICATORS = [
         "Vireille tulleet tapaukset",
         "cases",
         _REFERRED,
+        family="referred",
+        cells=(TOTAL,),
     ),
     Indicator(
         "referral_sources",
@@ -153,6 +324,8 @@ INDICATORS = [
         "Vireille tulleet tapaukset ohjaavan tahon mukaan",
         "cases",
         _REFERRED,
+        family="referred",
+        cells=("source:*",),
     ),
     Indicator(
         "forms_of_bullying",
@@ -163,6 +336,8 @@ INDICATORS = [
             "Among the cases referred in the period, the number with each form of bullying "
             "recorded. A case may have several forms, so the forms do not add up to the cases."
         ),
+        family="referred",
+        cells=("form_*:with",),
     ),
     Indicator(
         "police_involvement",
@@ -173,6 +348,9 @@ INDICATORS = [
             "Among the cases referred in the period, those with a crime report or a police "
             "request for assistance recorded."
         ),
+        family="referred",
+        cells=("police:with",),
+        heading=_("With police involvement"),
     ),
     Indicator(
         "police_involvement_share",
@@ -183,6 +361,9 @@ INDICATORS = [
             "Cases with police involvement divided by cases referred, in per cent with one "
             "decimal; shown only where both numbers are published."
         ),
+        family="referred",
+        cells=(SHARE,),
+        heading=_("Share (%)"),
     ),
     Indicator(
         "cases_open_at_end",
@@ -193,6 +374,9 @@ INDICATORS = [
             "Cases referred on or before the last day of the period and not closed by then "
             "(never closed, or latest closing after the last day, as a date in Helsinki)."
         ),
+        family="open",
+        cells=("open:count",),
+        heading=_("Open cases"),
     ),
     Indicator(
         "cases_closed",
@@ -200,6 +384,8 @@ INDICATORS = [
         "Päätetyt tapaukset",
         "cases",
         _CLOSED,
+        family="closed",
+        cells=(TOTAL,),
     ),
     Indicator(
         "cases_closed_by_outcome",
@@ -207,6 +393,8 @@ INDICATORS = [
         "Päätetyt tapaukset lopputuloksen mukaan",
         "cases",
         _CLOSED,
+        family="closed",
+        cells=("outcome:*",),
     ),
     Indicator(
         "median_days_to_closure",
@@ -218,6 +406,8 @@ INDICATORS = [
             "date (in Helsinki); the median. Shown only where the number of cases closed is "
             "published."
         ),
+        family="closed",
+        cells=(MEDIAN,),
     ),
     Indicator(
         "central_parties_resolved",
@@ -231,7 +421,9 @@ INDICATORS = [
                 _("Guardians and staff are counted in their own indicators."),
             )
         ),
-        grade_bands=True,
+        family="central",
+        cells=("central:count",),
+        heading=_("Central parties"),
     ),
     Indicator(
         "bystander_parties_resolved",
@@ -248,7 +440,9 @@ INDICATORS = [
                 ),
             )
         ),
-        grade_bands=True,
+        family="bystanders",
+        cells=("bystanders:*", TOTAL),
+        heading=_("Bystander parties"),
     ),
     Indicator(
         "children_met",
@@ -256,7 +450,8 @@ INDICATORS = [
         "Tavatut lapset",
         "persons",
         _in_resolved(_("Pupil parties (central or bystander) with a date heard recorded.")),
-        grade_bands=True,
+        family="children_met",
+        cells=("children:count",),
     ),
     Indicator(
         "guardians_met",
@@ -264,6 +459,8 @@ INDICATORS = [
         "Tavatut huoltajat",
         "persons",
         _in_resolved(_("Guardian parties with a date heard recorded.")),
+        family="guardians_met",
+        cells=("guardians:count",),
     ),
     Indicator(
         "staff_consulted",
@@ -276,6 +473,8 @@ INDICATORS = [
                 "least one intervention marked done."
             )
         ),
+        family="staff_consulted",
+        cells=("staff:count",),
     ),
     Indicator(
         "interventions_done",
@@ -283,6 +482,8 @@ INDICATORS = [
         "Tehdyt toimenpiteet",
         "interventions",
         _("Interventions marked done whose date falls in the period, in any case."),
+        family="interventions",
+        cells=(TOTAL,),
     ),
     Indicator(
         "interventions_by_kind",
@@ -290,6 +491,8 @@ INDICATORS = [
         "Tehdyt toimenpiteet lajeittain",
         "interventions",
         _("Interventions marked done whose date falls in the period, by kind."),
+        family="interventions",
+        cells=("kind:*",),
     ),
     Indicator(
         "follow_ups_done",
@@ -297,6 +500,8 @@ INDICATORS = [
         "Tehdyt seurannat",
         "follow_ups",
         _("Follow-ups whose date done falls in the period, in any case."),
+        family="follow_ups",
+        cells=(TOTAL,),
     ),
     Indicator(
         "follow_up_bullying",
@@ -304,6 +509,8 @@ INDICATORS = [
         "Seurannan arvio: kiusaaminen",
         "follow_ups",
         _("Follow-ups done in the period by the assessment of bullying (or not assessed)."),
+        family="follow_ups",
+        cells=("bullying:*",),
     ),
     Indicator(
         "follow_up_situation",
@@ -311,6 +518,8 @@ INDICATORS = [
         "Seurannan arvio: tilanne",
         "follow_ups",
         _("Follow-ups done in the period by the assessment of the situation (or not assessed)."),
+        family="follow_ups",
+        cells=("situation:*",),
     ),
     Indicator(
         "follow_up_agreements",
@@ -318,12 +527,111 @@ INDICATORS = [
         "Seurannan arvio: sopimukset",
         "follow_ups",
         _("Follow-ups done in the period by the assessment of agreements (or not assessed)."),
+        family="follow_ups",
+        cells=("agreements:*",),
     ),
 ]
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 
 # Indicators about parties in resolved cases share this rule; shown once above their table.
 RESOLVED_RULE = _RESOLVED
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table of the pages and the PDF: the columns of these indicators, in this order,
+    under the rule of the first one unless the table has its own description."""
+
+    code: str
+    title: Promise
+    indicators: tuple[str, ...]
+    description: Promise | None = None
+
+    @property
+    def rule(self) -> Promise:
+        return self.description or BY_CODE[self.indicators[0]].rule
+
+
+TABLES = [
+    TableSpec(
+        "referred",
+        _("Cases referred, by referral source"),
+        ("referral_sources", "cases_referred"),
+    ),
+    TableSpec(
+        "police",
+        _("Police involvement in cases referred"),
+        ("police_involvement", "police_involvement_share", "cases_referred"),
+    ),
+    TableSpec(
+        "forms",
+        _("Forms of bullying in cases referred"),
+        ("forms_of_bullying", "cases_referred"),
+    ),
+    TableSpec("open", _("Cases open at the end of the period"), ("cases_open_at_end",)),
+    TableSpec(
+        "closed",
+        _("Cases closed, by outcome"),
+        ("cases_closed_by_outcome", "cases_closed", "median_days_to_closure"),
+    ),
+    TableSpec(
+        "parties",
+        _("Pupils in resolved cases"),
+        ("central_parties_resolved", "bystander_parties_resolved", "children_met"),
+        description=RESOLVED_RULE,
+    ),
+    TableSpec(
+        "adults",
+        _("Adults met in resolved cases"),
+        ("guardians_met", "staff_consulted"),
+        description=RESOLVED_RULE,
+    ),
+    TableSpec(
+        "interventions",
+        _("Interventions done, by kind"),
+        ("interventions_by_kind", "interventions_done"),
+    ),
+    TableSpec(
+        "follow_up_bullying",
+        _("Follow-up assessments: bullying has"),
+        ("follow_up_bullying", "follow_ups_done"),
+    ),
+    TableSpec(
+        "follow_up_situation",
+        _("Follow-up assessments: the situation is"),
+        ("follow_up_situation", "follow_ups_done"),
+    ),
+    TableSpec(
+        "follow_up_agreements",
+        _("Follow-up assessments: agreements have been"),
+        ("follow_up_agreements", "follow_ups_done"),
+    ),
+]
+
+# The dashboard's cards, the programme's headline first, and the series of the trend chart:
+# whole-city figures of these indicators.
+HEADLINE = [
+    "central_parties_resolved",
+    "bystander_parties_resolved",
+    "cases_referred",
+    "cases_closed",
+    "cases_open_at_end",
+    "median_days_to_closure",
+]
+TREND = [
+    "cases_referred",
+    "cases_closed",
+    "central_parties_resolved",
+    "bystander_parties_resolved",
+]
+
+
+def table_of(code: str) -> str:
+    """The first table that shows an indicator: where its whole-city figure is read."""
+    return next(table.code for table in TABLES if code in table.indicators)
 
 
 def threshold() -> int:

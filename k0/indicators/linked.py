@@ -119,6 +119,10 @@ def _suppress_family(
         elif not protect_step(outsider, hidden):
             break
 
+    return _published(values, hidden, width, ranges, threshold)
+
+
+def _published(values: dict[Var, int], hidden: set[Var], width: int, ranges, threshold: int):
     def shown(var: Var) -> int | None:
         return None if var in hidden else values[var]
 
@@ -132,6 +136,41 @@ def _suppress_family(
         threshold=threshold,
         suppressed_count=len(hidden),
     )
+
+
+def hidden_numbers(result: SuppressedFamily) -> list[Var]:
+    """The positions `suppress_family` hid, in position order: row 0 is the city row, then
+    the rows of every breakdown in turn; column `width` is the row's total."""
+    rows = [
+        [*result.city, result.city_total],
+        *(
+            [*row, total]
+            for rows, totals in zip(result.breakdowns, result.breakdown_totals, strict=True)
+            for row, total in zip(rows, totals, strict=True)
+        ),
+    ]
+    return [(r, c) for r, row in enumerate(rows) for c, value in enumerate(row) if value is None]
+
+
+def with_hidden(
+    blocks: list[int],
+    city: list[int],
+    breakdowns: list[list[list[int]]],
+    threshold: int,
+    hidden: list[Var],
+) -> SuppressedFamily:
+    """The family as `suppress_family` published it, given the positions it hid
+    (`hidden_numbers`): the numbers are taken from the counts, never from a stored result."""
+    _check(blocks, city, breakdowns)
+    width = sum(blocks)
+    rows = [list(city), *(list(row) for rows in breakdowns for row in rows)]
+    values = {(r, c): value for r, row in enumerate(rows) for c, value in enumerate(row)}
+    for r, row in enumerate(rows):
+        values[(r, width)] = _row_total(row, tuple(blocks))
+    hidden_set = {(r, c) for r, c in hidden}
+    if not hidden_set <= values.keys():
+        raise ValueError("a hidden position outside the family")
+    return _published(values, hidden_set, width, _breakdown_ranges(breakdowns), threshold)
 
 
 def determined_vars(equations: list[Equation], hidden: set[Var]) -> list[Var]:

@@ -130,7 +130,9 @@ class IndicatorSnapshot(models.Model):
     population by the finest group (area, school kind, grade band), the areas as they were,
     the days to closure and the resolved outcomes: everything a page, chart, export, PDF or
     the API shows, for every breakdown. Disclosure control is applied when the figures are
-    shown, so every output of a period hides the same numbers under the current rules.
+    shown, so every output of a period hides the same numbers under the current rules; the
+    pattern it hid is kept alongside (`patterns`), used only under the same rules, threshold
+    and numbers, so a page of a frozen period reads it instead of running the suppression.
 
     One snapshot serves all breakdowns of a period: breakdowns frozen at different moments
     would carry different city rows, and their difference would show the cases in between.
@@ -142,6 +144,9 @@ class IndicatorSnapshot(models.Model):
     period_end = models.DateField(_("last day"))
     definitions_version = models.PositiveSmallIntegerField(_("version of the definitions"))
     counts = models.JSONField(_("counts"), editable=False)
+    # What the disclosure control hid, per family, under the rules and threshold in each
+    # key (`report.Patterns`): a derived cache, recomputed wherever it does not apply.
+    patterns = models.JSONField(_("hidden numbers"), default=dict, editable=False)
     frozen_at = models.DateTimeField(_("frozen"), default=timezone.now, editable=False)
 
     class Meta:

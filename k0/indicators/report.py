@@ -1,9 +1,11 @@
 """Indicator tables as they may be published: counted, rolled up, suppressed, laid out.
 
-Every population ("family" in `queries`) is suppressed once for all its breakdowns together
-(`linked.suppress_family`), so whichever breakdown a page, chart or export shows, the city
-row and every shared total carry the same pattern: one table can never reveal what another
-hides. Pages, charts and exports all read a `Report`; none of them counts on its own.
+Every population (a family of `definitions.FAMILIES`) is suppressed once for all its
+breakdowns together (`linked.suppress_family`), so whichever breakdown a page, chart or
+export shows, the city row and every shared total carry the same pattern: one table can
+never reveal what another hides. Pages, charts and exports all read a `Report`; none of
+them counts on its own. The tables and their columns are the ones `definitions.TABLES` and
+`definitions.INDICATORS` declare.
 
 What is published comes from `published_reports`: an ended calendar or school year is
 counted once, the first time it is published (or by the nightly `freeze`), and served from
@@ -14,33 +16,27 @@ later never rewrites a year already reported. `reports` counts afresh, for anyth
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from pathlib import Path
 
+import scipy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from k0.cases.choices import (
-    AgreementsAssessment,
-    BullyingAssessment,
-    BullyingForm,
-    InterventionKind,
-    Outcome,
-    ReferralSource,
-    SituationAssessment,
-)
+from k0.cases.choices import Outcome
 from schools.models import SchoolKind
 
 from . import definitions as d
-from .linked import SuppressedFamily, suppress_family
+from . import linked, suppression
+from .definitions import FAMILIES, MEDIAN, SHARE, TOTAL
+from .linked import SuppressedFamily, hidden_numbers, suppress_family, with_hidden
 from .models import IndicatorSnapshot
 from .periods import FIXED_KINDS, Period, has_ended
-from .queries import FAMILIES, NOT_ASSESSED, Collected, PeriodCounts, collect
-
-TOTAL = "__total__"
-SHARE = "__share__"
-MEDIAN = "__median__"
+from .queries import Collected, PeriodCounts, collect
 
 
 @dataclass(frozen=True)
@@ -113,15 +109,11 @@ class Report:
 
     def headline(self) -> list[tuple[d.Indicator, Value]]:
         """City figures for the dashboard cards, the programme's headline first."""
-        wanted = [
-            ("parties", "central_parties_resolved", None),
-            ("parties", "bystander_parties_resolved", None),
-            ("referred", "cases_referred", None),
-            ("closed", "cases_closed", None),
-            ("open", "cases_open_at_end", None),
-            ("closed", "median_days_to_closure", None),
-        ]
-        return [(d.BY_CODE[code], self.city_value(t, code, cat)) for t, code, cat in wanted]
+        return [(d.BY_CODE[code], self.city_figure(code)) for code in d.HEADLINE]
+
+    def city_figure(self, indicator: str) -> Value:
+        """The whole-city figure of an indicator, from the first table that shows it."""
+        return self.city_value(d.table_of(indicator), indicator)
 
     def city_value(self, table: str, indicator: str, category: str | None = None) -> Value:
         t = self.table(table)
@@ -145,198 +137,27 @@ class Report:
 # --- table layout --------------------------------------------------------------------------
 
 
-def _choices_columns(indicator, family, block, choices, extra=()):
+@cache
+def layout() -> list[tuple[d.TableSpec, list[ColumnSpec]]]:
+    """Every table of `definitions.TABLES` with the columns its indicators publish."""
     return [
-        ColumnSpec(indicator, value, label, family, f"{block}:{value}")
-        for value, label in [*choices, *extra]
-    ]
-
-
-def _layout() -> list[dict]:
-    not_assessed = [(NOT_ASSESSED, _("Not assessed"))]
-    follow_ups_total = ColumnSpec(
-        "follow_ups_done", None, _("Follow-ups done"), "follow_ups", TOTAL, is_total=True
-    )
-    referred_total = ColumnSpec(
-        "cases_referred", None, _("Cases referred"), "referred", TOTAL, is_total=True
-    )
-    return [
-        dict(
-            code="referred",
-            title=_("Cases referred, by referral source"),
-            description=d.BY_CODE["referral_sources"].rule,
-            columns=[
-                *_choices_columns("referral_sources", "referred", "source", ReferralSource.choices),
-                referred_total,
+        (
+            table,
+            [
+                ColumnSpec(
+                    code,
+                    cell.category,
+                    cell.label,
+                    indicator.family,
+                    cell.column,
+                    is_total=cell.column == TOTAL,
+                )
+                for code in table.indicators
+                for indicator in [d.BY_CODE[code]]
+                for cell in indicator.columns
             ],
-        ),
-        dict(
-            code="police",
-            title=_("Police involvement in cases referred"),
-            description=d.BY_CODE["police_involvement"].rule,
-            columns=[
-                ColumnSpec(
-                    "police_involvement",
-                    None,
-                    _("With police involvement"),
-                    "referred",
-                    "police:with",
-                ),
-                ColumnSpec("police_involvement_share", None, _("Share (%)"), "referred", SHARE),
-                referred_total,
-            ],
-        ),
-        dict(
-            code="forms",
-            title=_("Forms of bullying in cases referred"),
-            description=d.BY_CODE["forms_of_bullying"].rule,
-            columns=[
-                ColumnSpec("forms_of_bullying", form, label, "referred", f"form_{form}:with")
-                for form, label in BullyingForm.choices
-            ]
-            + [referred_total],
-        ),
-        dict(
-            code="open",
-            title=_("Cases open at the end of the period"),
-            description=d.BY_CODE["cases_open_at_end"].rule,
-            columns=[ColumnSpec("cases_open_at_end", None, _("Open cases"), "open", "open:count")],
-        ),
-        dict(
-            code="closed",
-            title=_("Cases closed, by outcome"),
-            description=d.BY_CODE["cases_closed"].rule,
-            columns=[
-                *_choices_columns("cases_closed_by_outcome", "closed", "outcome", Outcome.choices),
-                ColumnSpec("cases_closed", None, _("Cases closed"), "closed", TOTAL, is_total=True),
-                ColumnSpec(
-                    "median_days_to_closure",
-                    None,
-                    _("Median days from referral to closure"),
-                    "closed",
-                    MEDIAN,
-                ),
-            ],
-        ),
-        dict(
-            code="parties",
-            title=_("Pupils in resolved cases"),
-            description=d.RESOLVED_RULE,
-            columns=[
-                ColumnSpec(
-                    "central_parties_resolved",
-                    None,
-                    _("Central parties"),
-                    "central",
-                    "central:count",
-                ),
-                ColumnSpec(
-                    "bystander_parties_resolved",
-                    "individual",
-                    _("Bystanders recorded individually"),
-                    "bystanders",
-                    "bystanders:individual",
-                ),
-                ColumnSpec(
-                    "bystander_parties_resolved",
-                    "in_groups",
-                    _("Bystanders in groups (head counts)"),
-                    "bystanders",
-                    "bystanders:in_groups",
-                ),
-                ColumnSpec(
-                    "bystander_parties_resolved",
-                    None,
-                    _("Bystander parties"),
-                    "bystanders",
-                    TOTAL,
-                    is_total=True,
-                ),
-                ColumnSpec(
-                    "children_met", None, _("Children met"), "children_met", "children:count"
-                ),
-            ],
-        ),
-        dict(
-            code="adults",
-            title=_("Adults met in resolved cases"),
-            description=d.RESOLVED_RULE,
-            columns=[
-                ColumnSpec(
-                    "guardians_met", None, _("Guardians met"), "guardians_met", "guardians:count"
-                ),
-                ColumnSpec(
-                    "staff_consulted",
-                    None,
-                    _("Staff consulted"),
-                    "staff_consulted",
-                    "staff:count",
-                ),
-            ],
-        ),
-        dict(
-            code="interventions",
-            title=_("Interventions done, by kind"),
-            description=d.BY_CODE["interventions_by_kind"].rule,
-            columns=[
-                *_choices_columns(
-                    "interventions_by_kind", "interventions", "kind", InterventionKind.choices
-                ),
-                ColumnSpec(
-                    "interventions_done",
-                    None,
-                    _("Interventions done"),
-                    "interventions",
-                    TOTAL,
-                    is_total=True,
-                ),
-            ],
-        ),
-        dict(
-            code="follow_up_bullying",
-            title=_("Follow-up assessments: bullying has"),
-            description=d.BY_CODE["follow_up_bullying"].rule,
-            columns=[
-                *_choices_columns(
-                    "follow_up_bullying",
-                    "follow_ups",
-                    "bullying",
-                    BullyingAssessment.choices,
-                    not_assessed,
-                ),
-                follow_ups_total,
-            ],
-        ),
-        dict(
-            code="follow_up_situation",
-            title=_("Follow-up assessments: the situation is"),
-            description=d.BY_CODE["follow_up_situation"].rule,
-            columns=[
-                *_choices_columns(
-                    "follow_up_situation",
-                    "follow_ups",
-                    "situation",
-                    SituationAssessment.choices,
-                    not_assessed,
-                ),
-                follow_ups_total,
-            ],
-        ),
-        dict(
-            code="follow_up_agreements",
-            title=_("Follow-up assessments: agreements have been"),
-            description=d.BY_CODE["follow_up_agreements"].rule,
-            columns=[
-                *_choices_columns(
-                    "follow_up_agreements",
-                    "follow_ups",
-                    "agreements",
-                    AgreementsAssessment.choices,
-                    not_assessed,
-                ),
-                follow_ups_total,
-            ],
-        ),
+        )
+        for table in d.TABLES
     ]
 
 
@@ -391,7 +212,46 @@ def _matches(breakdown: str, group: Group, key) -> bool:
     return band == group.code
 
 
-def _publish(code: str, counts: PeriodCounts, areas, threshold: int) -> _Published:
+# What decides a pattern besides the numbers: the code of the disclosure control and the
+# solver it runs. A stored pattern is used only under the same rules that made it.
+_RULES = hashlib.sha256(
+    b"".join(Path(module.__file__).read_bytes() for module in (linked, suppression))
+    + scipy.__version__.encode()
+).hexdigest()
+
+
+@dataclass
+class Patterns:
+    """The disclosure control of an ended period, kept with its frozen counts: the positions
+    each family's suppression hid, by `key` — everything the pattern was computed from, so
+    a pattern is reused only where running the suppression again would give the same one.
+
+    `stored` is what the snapshot holds; `used` what this report found there or computed,
+    which is what the snapshot should hold from now on.
+    """
+
+    stored: dict[str, list[list[int]]] = field(default_factory=dict)
+    used: dict[str, list[list[int]]] = field(default_factory=dict)
+
+    @staticmethod
+    def key(blocks, city, breakdowns, threshold: int) -> str:
+        payload = json.dumps([_RULES, blocks, city, breakdowns, threshold])
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def suppress(self, blocks, city, breakdowns, threshold: int) -> SuppressedFamily:
+        key = self.key(blocks, city, breakdowns, threshold)
+        if key in self.stored:
+            self.used[key] = self.stored[key]
+            return with_hidden(blocks, city, breakdowns, threshold, self.stored[key])
+        suppressed = suppress_family(blocks, city, breakdowns, threshold)
+        self.used[key] = [list(var) for var in hidden_numbers(suppressed)]
+        return suppressed
+
+
+def _publish(
+    code: str, counts: PeriodCounts, areas, threshold: int, patterns: Patterns | None = None
+) -> _Published:
+    """The family suppressed: by the stored pattern of an ended period, if it has one."""
     family = FAMILIES[code]
     columns = family.columns
     fine = counts.families.get(code, {})
@@ -411,8 +271,15 @@ def _publish(code: str, counts: PeriodCounts, areas, threshold: int) -> _Publish
         for name in order
     ]
     blocks = [len(block.columns) for block in family.blocks]
-    suppressed = suppress_family(blocks, city, breakdowns, threshold)
+    suppress = patterns.suppress if patterns is not None else suppress_family
+    suppressed = suppress(blocks, city, breakdowns, threshold)
     return _Published(code, groups, suppressed, order, columns)
+
+
+def _published(
+    counts: PeriodCounts, areas, threshold: int, patterns: Patterns | None = None
+) -> dict[str, _Published]:
+    return {code: _publish(code, counts, areas, threshold, patterns) for code in FAMILIES}
 
 
 def _median(histogram: Counter) -> int | float | None:
@@ -476,12 +343,12 @@ def build_report(
     threshold: int | None = None,
     resolved: list[str] | None = None,
     frozen_at: dt.datetime | None = None,
+    patterns: Patterns | None = None,
 ) -> Report:
     threshold = threshold or d.threshold()
-    published = {code: _publish(code, counts, areas, threshold) for code in FAMILIES}
+    published = _published(counts, areas, threshold, patterns)
     tables = []
-    for spec in _layout():
-        columns = spec["columns"]
+    for spec, columns in layout():
         available = breakdown is None or all(
             breakdown in published[column.family].groups for column in columns
         )
@@ -495,9 +362,9 @@ def build_report(
         city = Group(d.CITY, d.CITY, _("Whole city"))
         tables.append(
             Table(
-                code=spec["code"],
-                title=spec["title"],
-                description=spec["description"],
+                code=spec.code,
+                title=spec.title,
+                description=spec.rule,
                 columns=columns,
                 rows=rows,
                 total=_row(columns, published, counts, d.CITY, 0, city),
@@ -568,11 +435,18 @@ def freeze(periods: list[Period]) -> dict[tuple[dt.date, dt.date], IndicatorSnap
     if not missing:
         return snapshots
     resolved = d.resolved_outcomes()
+    threshold = d.threshold()
     for i in range(0, len(missing), FREEZE_BATCH):
         batch = missing[i : i + FREEZE_BATCH]
         collected = collect(batch, resolved)
-        IndicatorSnapshot.objects.bulk_create(
-            [
+        snapshots_of_batch = []
+        for p in batch:
+            counts = collected.periods[p].as_data()
+            # Suppressed now, so that the first page shown (and every worker after a
+            # restart) reads the pattern rather than running the disclosure control again.
+            patterns = Patterns()
+            _published(PeriodCounts.from_data(counts), collected.areas, threshold, patterns)
+            snapshots_of_batch.append(
                 IndicatorSnapshot(
                     period_kind=p.kind,
                     period_start=p.start,
@@ -581,26 +455,32 @@ def freeze(periods: list[Period]) -> dict[tuple[dt.date, dt.date], IndicatorSnap
                     counts={
                         "areas": [list(area) for area in collected.areas],
                         "resolved_outcomes": resolved,
-                        **collected.periods[p].as_data(),
+                        **counts,
                     },
+                    patterns=patterns.used,
                 )
-                for p in batch
-            ],
-            ignore_conflicts=True,
-        )
+            )
+        IndicatorSnapshot.objects.bulk_create(snapshots_of_batch, ignore_conflicts=True)
     return {**snapshots, **_snapshots(missing)}
 
 
 def _from_snapshot(period: Period, breakdown: str | None, snapshot: IndicatorSnapshot) -> Report:
     data = snapshot.counts
-    return build_report(
+    patterns = Patterns(stored=snapshot.patterns)
+    published = build_report(
         period,
         breakdown,
         PeriodCounts.from_data(data),
         [(pk, name) for pk, name in data["areas"]],
         resolved=list(data["resolved_outcomes"]),
         frozen_at=snapshot.frozen_at,
+        patterns=patterns,
     )
+    if patterns.used != patterns.stored:
+        # Another threshold or new rules since they were stored. Two workers doing this at
+        # once store the same: each pattern is a function of what is in its key.
+        IndicatorSnapshot.objects.filter(pk=snapshot.pk).update(patterns=patterns.used)
+    return published
 
 
 def published_reports(periods: list[Period], breakdown: str | None = None) -> list[Report]:

@@ -111,7 +111,7 @@ def trend(request):
         reports=trend_reports,
         chart=charts.data_uri(charts.trend_chart(trend_reports)) if trend_reports else None,
         rows=_trend_rows(trend_reports),
-        series=[d.BY_CODE[indicator] for _t, indicator, _c in charts.TREND_SERIES],
+        series=[d.BY_CODE[code] for code in d.TREND],
         kind=form.cleaned_data.get("kind") if form.is_valid() else None,
     )
     return render(request, "indicators/trend.html", context, status=200 if form.is_valid() else 400)
@@ -121,7 +121,7 @@ def _trend_rows(trend_reports: list[Report]) -> list[dict]:
     return [
         {
             "period": r.period,
-            "values": [r.city_value(t, i, c) for t, i, c in charts.TREND_SERIES],
+            "values": [r.city_figure(code) for code in d.TREND],
         }
         for r in trend_reports
     ]

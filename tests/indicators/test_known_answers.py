@@ -2,10 +2,10 @@
 
 import pytest
 
-from k0.indicators.definitions import BY_CODE
+from k0.indicators.definitions import BY_CODE, FAMILIES
 from k0.indicators.linked import determined_vars, family_equations
 from k0.indicators.periods import calendar_year, school_year
-from k0.indicators.queries import FAMILIES, collect
+from k0.indicators.queries import collect
 from k0.indicators.report import _publish, report
 
 from .conftest import EXPECTED_BY_AREA, EXPECTED_BY_BAND, EXPECTED_CITY

@@ -4,8 +4,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from k0.indicators import forms
-from k0.indicators.definitions import MARKER
-from k0.indicators.report import SHARE, Value
+from k0.indicators.definitions import BY_CODE, MARKER, SHARE
+from k0.indicators.report import Value
 
 register = template.Library()
 
@@ -37,6 +37,12 @@ def indicator_value(value: Value, column=None):
 @register.filter
 def table(report, code: str):
     return report.table(code)
+
+
+@register.filter
+def indicator_label(code: str):
+    """An indicator's name as `definitions` gives it: `{{ "cases_closed"|indicator_label }}`."""
+    return BY_CODE[code].label
 
 
 @register.filter
