@@ -50,6 +50,7 @@ env = checked_env(
     AXES_COOLOFF_MINUTES=(int, 15, between(1, 7 * 24 * 60)),
     SESSION_IDLE_MINUTES=(int, 30, between(1, 12 * 60)),
     TWO_FACTOR_REQUIRED=(bool, None),
+    SERVER_TIMING=(bool, False),
     ENROLMENT_CODE_DAYS=(int, 7, between(1, 30)),
     STATIC_MANIFEST=(bool, True),
     ATTACHMENT_MAX_MB=(int, 10, between(1, 100)),
@@ -140,6 +141,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    *(["k0.middleware.ServerTimingMiddleware"] if env("SERVER_TIMING") else []),
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
