@@ -21,7 +21,7 @@ from k0.cases.models import (
     Party,
     PhaseChange,
 )
-from k0.cases.oversight import party_pseudonyms
+from k0.cases.pseudonyms import party_pseudonyms
 
 from .rendering import render_pdf
 

@@ -36,7 +36,7 @@ from k0.cases.models import (
     PhaseChange,
     PrincipalReview,
 )
-from k0.cases.oversight import party_pseudonyms
+from k0.cases.pseudonyms import party_pseudonyms
 
 from .inactive import InactivityReport, handle_inactive_cases
 
