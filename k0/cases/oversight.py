@@ -21,8 +21,7 @@ from schools.roles import role_required, schools_where
 from . import forms
 from .access import get_case_for, progress_case
 from .audit import log_access
-from .choices import AgreementStatus, InterventionStatus, Phase
-from .counting import BYSTANDER_PARTIES_RULE, CENTRAL_PARTIES_RULE, party_counts
+from .choices import Phase
 from .models import (
     AccessAction,
     AccessLog,
@@ -35,6 +34,7 @@ from .models import (
     Party,
     PrincipalReview,
 )
+from .progress import progress_context
 from .pseudonyms import party_pseudonyms
 
 PAGE_SIZE = 50
@@ -153,32 +153,10 @@ def case_progress(request, reference, review_form=None):
     ).get(pk=case.pk)
     parties = list(case.parties.all())
     names = party_pseudonyms(parties)
-    interventions = [
-        {
-            "item": item,
-            "participants": [names[p.pk] for p in item.participants.all() if p.pk in names],
-        }
-        for item in case.interventions.all()
-    ]
-    agreements = list(case.agreements.all())
-    # Counted exactly as the indicators count them (pupils only, groups by head count), so
-    # a principal and the programme office never read two different numbers for one case.
-    central_count, bystander_count = party_counts(parties, case.groups.all())
     context = {
         "case": case,
         "parties": [{"party": p, "pseudonym": names[p.pk]} for p in parties],
-        "central_count": central_count,
-        "central_rule": CENTRAL_PARTIES_RULE,
-        "bystander_count": bystander_count,
-        "bystander_rule": BYSTANDER_PARTIES_RULE,
-        "interventions": interventions,
-        "done_interventions": sum(
-            1 for i in case.interventions.all() if i.status == InterventionStatus.DONE
-        ),
-        "agreement_counts": {
-            status: sum(1 for a in agreements if a.status == status)
-            for status in AgreementStatus.values
-        },
+        **progress_context(case, names),
         "follow_ups": list(case.follow_ups.all()),
         "review_form": review_form or forms.PrincipalReviewForm(),
         "can_acknowledge": case.awaits_acknowledgement,
