@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 
+from k0.languages import set_language_cookie
 from schools.roles import start_page
 
 
@@ -45,14 +46,7 @@ def set_language(request):
         next_url = reverse("home")
     response = HttpResponseRedirect(next_url)
     if lang and check_for_language(lang) and lang in dict(settings.LANGUAGES):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            lang,
-            max_age=365 * 24 * 3600,
-            secure=not settings.DEBUG,
-            httponly=True,
-            samesite="Lax",
-        )
+        set_language_cookie(response, lang)
         if request.user.is_authenticated and request.user.language != lang:
             request.user.language = lang
             request.user.save(update_fields=["language"])

@@ -118,6 +118,24 @@ def _deliver_task():
     return deliver_invitation_task
 
 
+def _revise(
+    invitation: MeetingInvitation,
+    *,
+    starts_at: dt.datetime | None = None,
+    duration: int | None = None,
+    cancelled: bool | None = None,
+) -> None:
+    """The next revision (SEQUENCE) of the event, with what changed; `_issue` sends it."""
+    invitation.sequence += 1
+    if starts_at is not None:
+        invitation.starts_at = starts_at
+        invitation.duration_minutes = duration
+    if cancelled is not None:
+        invitation.cancelled = cancelled
+    invitation.updated_at = timezone.now()
+    invitation.save()
+
+
 def _locked_invitation(intervention: Intervention) -> MeetingInvitation | None:
     # Two people saving the same meeting at once must not issue the same SEQUENCE twice.
     return (
@@ -158,12 +176,7 @@ def send_invitation(*, intervention: Intervention, by) -> MeetingInvitation:
             duration_minutes=duration,
         )
     else:
-        invitation.sequence += 1
-        invitation.starts_at = starts_at
-        invitation.duration_minutes = duration
-        invitation.cancelled = False
-        invitation.updated_at = timezone.now()
-        invitation.save()
+        _revise(invitation, starts_at=starts_at, duration=duration, cancelled=False)
     _issue(invitation, recipients)
     logger.info(
         "Invitation %s revision %s queued for %s attendee(s).",
@@ -204,12 +217,7 @@ def intervention_changed(intervention: Intervention, *, by=None) -> MeetingInvit
     )
     if unchanged:
         return invitation  # e.g. only the notes changed: no e-mail
-    invitation.sequence += 1
-    invitation.starts_at = starts_at
-    invitation.duration_minutes = duration
-    invitation.cancelled = False
-    invitation.updated_at = timezone.now()
-    invitation.save()
+    _revise(invitation, starts_at=starts_at, duration=duration, cancelled=False)
     _issue(invitation, recipients)
     return invitation
 
@@ -261,20 +269,13 @@ def _record_held(invitation: MeetingInvitation, intervention: Intervention) -> M
     starts_at, duration = _schedule(intervention)
     if invitation.starts_at == starts_at and invitation.duration_minutes == duration:
         return invitation
-    invitation.sequence += 1
-    invitation.starts_at = starts_at
-    invitation.duration_minutes = duration
-    invitation.updated_at = timezone.now()
-    invitation.save()
+    _revise(invitation, starts_at=starts_at, duration=duration)
     _issue(invitation, set(invitation.attendees.values_list("pk", flat=True)))
     return invitation
 
 
 def _cancel(invitation: MeetingInvitation) -> MeetingInvitation:
-    invitation.sequence += 1
-    invitation.cancelled = True
-    invitation.updated_at = timezone.now()
-    invitation.save()
+    _revise(invitation, cancelled=True)
     _issue(invitation, set())  # everyone who holds the event gets METHOD:CANCEL
     logger.info("Invitation %s cancelled (revision %s).", invitation.pk, invitation.sequence)
     return invitation
