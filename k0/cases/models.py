@@ -1,8 +1,9 @@
 """The K-0 case and everything recorded in it.
 
 Rules about one case live on `Case` (phase guards in `missing_for`, transitions in
-`advance_to`, `close`, `reopen`); which cases a user may see is decided in one place,
-`Case.objects.visible_to(user)`.
+`advance_to`, `close`, `reopen`; a closed case is read-only, `ensure_open`; the principal's
+`acknowledge_closure`; `record_activity` after every change); which cases a user may see is
+decided in one place, `Case.objects.visible_to(user)`.
 """
 
 from __future__ import annotations
