@@ -8,22 +8,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 
-from schools.models import Role
-from schools.roles import start_role
-
-START_PAGES = {
-    Role.TEAM_MEMBER: "cases:list",
-    Role.PRINCIPAL: "cases:principal_overview",
-    Role.COORDINATOR: "cases:coordinator_home",
-    Role.PROGRAMME_OFFICE: "indicators:dashboard",
-}
+from k0.languages import set_language_cookie
+from schools.roles import start_page
 
 
 def home(request):
-    """Sends each role to its own start page after log-in."""
-    role = start_role(request.user)
-    if role:
-        return redirect(START_PAGES[role])
+    """Sends each role to its own start page after log-in (`schools.roles.START_PAGES`)."""
+    page = start_page(request.user)
+    if page:
+        return redirect(page)
     if request.user.is_staff:
         return redirect("admin:index")
     return render(request, "no_role.html", status=403)
@@ -53,14 +46,7 @@ def set_language(request):
         next_url = reverse("home")
     response = HttpResponseRedirect(next_url)
     if lang and check_for_language(lang) and lang in dict(settings.LANGUAGES):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            lang,
-            max_age=365 * 24 * 3600,
-            secure=not settings.DEBUG,
-            httponly=True,
-            samesite="Lax",
-        )
+        set_language_cookie(response, lang)
         if request.user.is_authenticated and request.user.language != lang:
             request.user.language = lang
             request.user.save(update_fields=["language"])

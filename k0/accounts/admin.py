@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as BaseTOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from k0.readonly_admin import ReadOnlyAdminMixin
 from schools.admin import MembershipInline
 
 from .models import EnrolmentCode, User
@@ -48,7 +49,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(EnrolmentCode)
-class EnrolmentCodeAdmin(admin.ModelAdmin):
+class EnrolmentCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The record of issued codes. Codes are issued from the user list (or by
     `manage.py issue_enrolment_code`), never typed in here, and never shown again."""
 
@@ -58,15 +59,7 @@ class EnrolmentCodeAdmin(admin.ModelAdmin):
     list_select_related = ["user", "created_by"]
     fields = ["user", "created_by", "created_at", "expires_at", "used_at", "revoked_at"]
     actions = ["revoke"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    deletable = False
 
     def has_revoke_permission(self, request):
         return request.user.has_perm("accounts.add_enrolmentcode")
@@ -86,7 +79,7 @@ admin.site.unregister(TOTPDevice)
 
 
 @admin.register(TOTPDevice)
-class TOTPDeviceAdmin(BaseTOTPDeviceAdmin):
+class TOTPDeviceAdmin(ReadOnlyAdminMixin, BaseTOTPDeviceAdmin):
     """Devices can be listed and deleted (a lost phone), never read: no key, no QR code.
 
     With OTP_ADMIN_HIDE_SENSITIVE_DATA django-otp already hides the key of an existing device
@@ -97,9 +90,3 @@ class TOTPDeviceAdmin(BaseTOTPDeviceAdmin):
     def get_urls(self):
         # Without django-otp's config/ and qrcode/ views: they answer 404, not 403.
         return admin.ModelAdmin.get_urls(self)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -15,23 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from k0.languages import set_language_cookie
+
 from .models import EnrolmentCode
 
 log = logging.getLogger("k0.auth")
-
-
-def set_language_cookie(response, lang):
-    """Switches the interface to the user's own language from the next page on."""
-    if lang:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            lang,
-            max_age=365 * 24 * 3600,
-            secure=not settings.DEBUG,
-            httponly=True,
-            samesite="Lax",
-        )
-    return response
 
 
 class LoginForm(AuthenticationForm):

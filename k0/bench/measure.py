@@ -150,7 +150,7 @@ def indicator_sql_ratio(year: int) -> dict:
     or suppression: what the report would cost if everything but the database were free.
     """
     from k0.indicators.periods import calendar_year
-    from k0.indicators.views import report
+    from k0.indicators.report import report
 
     period = calendar_year(year)
     start, end = period.start, period.end

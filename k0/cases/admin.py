@@ -4,22 +4,16 @@ access log, read-only, for audits."""
 
 from django.contrib import admin
 
+from k0.readonly_admin import ReadOnlyAdminMixin
+
 from .models import AccessLog
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "user", "role", "action", "view", "case"]
     list_filter = ["action", "role"]
     search_fields = ["case__reference", "user__username"]
     list_select_related = ["user", "case"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    deletable = False

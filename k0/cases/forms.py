@@ -13,7 +13,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from schools.models import Role, School
+from schools.models import Role
+from schools.roles import belongs_to, schools_where, users_with_role
 
 from . import dates
 from .attachments import check_upload
@@ -72,23 +73,11 @@ class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 def team_candidates(school):
-    return (
-        User.objects.filter(
-            is_active=True, memberships__school=school, memberships__role=Role.TEAM_MEMBER
-        )
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    return users_with_role(school, Role.TEAM_MEMBER).order_by("last_name", "first_name")
 
 
 def coordinator_candidates(school):
-    return (
-        User.objects.filter(
-            is_active=True, memberships__school=school, memberships__role=Role.COORDINATOR
-        )
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    return users_with_role(school, Role.COORDINATOR).order_by("last_name", "first_name")
 
 
 def limit_date_inputs(form, *, not_before=None, after_referral=()):
@@ -198,9 +187,7 @@ class CaseCreateForm(TeamFieldsMixin, CaseReferralForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        schools = School.objects.filter(
-            is_active=True, memberships__user=user, memberships__role=Role.TEAM_MEMBER
-        ).distinct()
+        schools = schools_where(user, Role.TEAM_MEMBER)
         self.fields["school"].queryset = schools
         self.fields["school"].empty_label = None
         if not self.is_bound:
@@ -222,7 +209,7 @@ class CaseCreateForm(TeamFieldsMixin, CaseReferralForm):
         school = data.get("school")
         for name in ("responsible", "coordinator"):
             person = data.get(name)
-            if person and school and not person.memberships.filter(school=school).exists():
+            if person and school and not belongs_to(person, school):
                 self.add_error(name, _("This person is not in the chosen school."))
         return data
 

@@ -1,8 +1,9 @@
 """The K-0 case and everything recorded in it.
 
 Rules about one case live on `Case` (phase guards in `missing_for`, transitions in
-`advance_to`, `close`, `reopen`); which cases a user may see is decided in one place,
-`Case.objects.visible_to(user)`.
+`advance_to`, `close`, `reopen`; a closed case is read-only, `ensure_open`; the principal's
+`acknowledge_closure`; `record_activity` after every change); which cases a user may see is
+decided in one place, `Case.objects.visible_to(user)`.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from schools.models import Role, School
 from schools.roles import schools_where
 
-from . import dates
+from . import changes, dates
 from .choices import (
     EARLY_OUTCOMES,
     PHASE_ORDER,
@@ -58,6 +60,19 @@ class CasePerm(StrEnum):
 
     VIEW = "view_case"
     CHANGE = "change_case"
+
+
+class CaseClosedError(Exception):
+    """A change was refused because the case is closed; views show it and go back to the
+    case page (`k0.cases.access.refuses_closed_case`)."""
+
+    def __init__(self, case: Case):
+        self.case = case
+        super().__init__(gettext("The case is closed. Reopen it to make changes."))
+
+
+class AcknowledgementError(Exception):
+    """The principal's acknowledgement was refused; the message is for the user."""
 
 
 class PhaseError(Exception):
@@ -124,6 +139,58 @@ class CaseQuerySet(models.QuerySet):
         discontinued by the nightly retention run (`Case.close_as_inactive`), so that their
         data then ages like any closed case's."""
         return self.exclude(phase=Phase.CLOSED).filter(last_activity_at__lte=inactive_limit(now))
+
+    def for_case_page(self) -> CaseQuerySet:
+        """Cases with everything the case page and the case documents show, in a fixed
+        number of queries whatever the case holds — but the notes, which the page reads in
+        part (`cases.views._detail_case`) and the documents in full. `notes_total` counts
+        them."""
+        notes_total = (
+            CaseNote.objects.filter(case=models.OuterRef("pk"))
+            .order_by()
+            .values("case")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return (
+            self.select_related(
+                "school", "school__area", "responsible", "coordinator", "created_by", "follows"
+            )
+            .annotate(notes_total=Coalesce(models.Subquery(notes_total), 0))
+            .prefetch_related(
+                "members",
+                Prefetch("followed_by", queryset=Case.objects.only("reference", "follows")),
+                Prefetch(
+                    "parties",
+                    queryset=Party.objects.select_related("consent_given_by").prefetch_related(
+                        Prefetch(
+                            "guardian_links",
+                            queryset=Guardianship.objects.select_related("guardian"),
+                        ),
+                        "pupil_links",
+                    ),
+                ),
+                "groups",
+                Prefetch(
+                    "interventions",
+                    queryset=Intervention.objects.prefetch_related(
+                        "participants", "groups", "facilitators"
+                    ),
+                ),
+                Prefetch(
+                    "agreements",
+                    queryset=Agreement.objects.select_related("intervention").prefetch_related(
+                        "parties"
+                    ),
+                ),
+                Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible")),
+                Prefetch(
+                    "phase_changes", queryset=PhaseChange.objects.select_related("changed_by")
+                ),
+                Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+                Prefetch("reviews", queryset=PrincipalReview.objects.select_related("author")),
+            )
+        )
 
     def with_follow_up_signals(self, today: dt.date | None = None) -> CaseQuerySet:
         """Annotates next due follow-up and the number of overdue ones, in the same query."""
@@ -357,9 +424,55 @@ class Case(models.Model):
             users.add(self.coordinator)
         return users
 
-    def touch(self) -> None:
-        """Records activity (for 'no activity for N days'); not a change worth history."""
-        Case.objects.filter(pk=self.pk).update(last_activity_at=timezone.now())
+    def record_activity(self) -> None:
+        """Records that someone worked on the case: stamps `last_activity_at` (for "no
+        activity for N days"; bookkeeping, not a change worth history) and, after commit,
+        tells the apps that follow case changes (`k0.cases.changes`), e.g. reminders, which
+        synchronise meeting invitations and closure notices from the database."""
+        self.last_activity_at = timezone.now()
+        Case.objects.filter(pk=self.pk).update(last_activity_at=self.last_activity_at)
+        changes.announce(self.pk)
+
+    # --- open or closed --------------------------------------------------------------------
+
+    @property
+    def is_closed(self) -> bool:
+        return self.phase == Phase.CLOSED
+
+    def ensure_open(self) -> None:
+        """A closed case is read-only until it is reopened: raises `CaseClosedError`."""
+        if self.is_closed:
+            raise CaseClosedError(self)
+
+    @property
+    def awaits_acknowledgement(self) -> bool:
+        """Closed and not yet acknowledged by the principal (päättämisen kuittaus)."""
+        return self.is_closed and self.closure_acknowledged_at is None
+
+    def acknowledge_closure(self, *, by, comment: str = "") -> PrincipalReview:
+        """The principal acknowledges the closure, with an optional comment.
+
+        1. Lock the case row, so two acknowledgements (two principals, a double click) or
+           an acknowledgement racing a reopening cannot both pass the check.
+        2. Refuse unless the case is closed and not yet acknowledged.
+        3. Record the review (it shows in the timeline) and the acknowledgement time.
+        """
+        with transaction.atomic():
+            case = self._locked()
+            if not case.awaits_acknowledgement:
+                raise AcknowledgementError(
+                    gettext("Only a closed case that is not yet acknowledged can be acknowledged.")
+                )
+            review = PrincipalReview(
+                case=case, author=by, comment=comment, acknowledges_closure=True
+            )
+            review._history_user = by
+            review.save()
+            case.closure_acknowledged_at = timezone.now()
+            case._history_user = by
+            case.save(update_fields=["closure_acknowledged_at"])
+        self.refresh_from_db()
+        return review
 
     # --- retention -------------------------------------------------------------------------
 
@@ -469,8 +582,8 @@ class Case(models.Model):
             )
         return items
 
-    def _closing_items(self, outcome: str | None = None) -> list[ChecklistItem]:
-        outcome = outcome if outcome is not None else self.outcome
+    def _closing_items(self) -> list[ChecklistItem]:
+        outcome = self.outcome
         items = [
             ChecklistItem(gettext("Outcome chosen"), bool(outcome)),
             ChecklistItem(gettext("Closing summary written"), bool(self.closing_summary.strip())),
@@ -642,10 +755,6 @@ class CaseUserObjectPermission(UserObjectPermissionBase):
 
     class Meta(UserObjectPermissionBase.Meta):
         indexes = [models.Index(fields=["user", "permission", "content_object"])]
-
-
-class CaseGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
 
 class PhaseChange(models.Model):
@@ -876,6 +985,17 @@ class Intervention(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.date}"
+
+    @property
+    def is_planned(self) -> bool:
+        """Still to take place (a planned meeting), as the case page marks it."""
+        return self.status == InterventionStatus.PLANNED
+
+    @property
+    def is_planned_meeting(self) -> bool:
+        """Planned, with a date and a start time: a meeting that can be put in calendars
+        (the case page offers its invitation; reminders sends and updates it)."""
+        return self.is_planned and self.date is not None and self.start_time is not None
 
     def clean(self):
         if (

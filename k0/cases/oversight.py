@@ -11,24 +11,21 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from k0.indicators.definitions import (
-    BYSTANDER_PARTIES_RULE,
-    CENTRAL_PARTIES_RULE,
-    party_counts,
-)
 from schools.models import Role
 from schools.roles import role_required, schools_where
 
 from . import forms
+from .access import get_case_for, progress_case
 from .audit import log_access
-from .choices import InterventionStatus, Phase
+from .choices import Phase
 from .models import (
     AccessAction,
     AccessLog,
+    AcknowledgementError,
     Agreement,
     Case,
     FollowUp,
@@ -37,8 +34,8 @@ from .models import (
     Party,
     PrincipalReview,
 )
-from .pseudonyms import PartyRef, pseudonyms
-from .views import get_case_for
+from .progress import progress_context
+from .pseudonyms import party_pseudonyms
 
 PAGE_SIZE = 50
 
@@ -54,7 +51,7 @@ def _signals(cases):
                     (case.closed_at.date() if case.closed_at else today) - case.referred_on
                 ).days,
                 "days_idle": (timezone.now() - case.last_activity_at).days,
-                "awaiting_ack": case.phase == Phase.CLOSED and not case.closure_acknowledged_at,
+                "awaiting_ack": case.awaits_acknowledgement,
             }
         )
     return rows
@@ -134,29 +131,6 @@ def coordinator_home(request):
     )
 
 
-def progress_case(request, reference):
-    """A case of the principal's school; 404 for anything else (also for other roles, so a
-    case URL never tells an outsider that the case exists)."""
-    return get_object_or_404(
-        Case.objects.in_schools_of_principal(request.user).select_related("school"),
-        reference=reference,
-    )
-
-
-def party_pseudonyms(parties) -> dict[int, str]:
-    labels = {
-        "pupil": _("Pupil"),
-        "staff": _("Staff member"),
-        "other": _("Other adult"),
-        "guardian": _("Guardian"),
-    }
-    refs = [
-        PartyRef(p.pk, p.kind, tuple(link.pupil_id for link in p.pupil_links.all()))
-        for p in parties
-    ]
-    return pseudonyms(refs, labels, _("Guardian of %(pupil)s"))
-
-
 def case_progress(request, reference, review_form=None):
     case = progress_case(request, reference)
     if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
@@ -179,35 +153,13 @@ def case_progress(request, reference, review_form=None):
     ).get(pk=case.pk)
     parties = list(case.parties.all())
     names = party_pseudonyms(parties)
-    interventions = [
-        {
-            "item": item,
-            "participants": [names[p.pk] for p in item.participants.all() if p.pk in names],
-        }
-        for item in case.interventions.all()
-    ]
-    agreements = list(case.agreements.all())
-    # Counted exactly as the indicators count them (pupils only, groups by head count), so
-    # a principal and the programme office never read two different numbers for one case.
-    central_count, bystander_count = party_counts(parties, case.groups.all())
     context = {
         "case": case,
         "parties": [{"party": p, "pseudonym": names[p.pk]} for p in parties],
-        "central_count": central_count,
-        "central_rule": CENTRAL_PARTIES_RULE,
-        "bystander_count": bystander_count,
-        "bystander_rule": BYSTANDER_PARTIES_RULE,
-        "interventions": interventions,
-        "done_interventions": sum(
-            1 for i in case.interventions.all() if i.status == InterventionStatus.DONE
-        ),
-        "agreement_counts": {
-            status: sum(1 for a in agreements if a.status == status)
-            for status in ("open", "kept", "partly", "broken")
-        },
+        **progress_context(case, names),
         "follow_ups": list(case.follow_ups.all()),
         "review_form": review_form or forms.PrincipalReviewForm(),
-        "can_acknowledge": case.phase == Phase.CLOSED and not case.closure_acknowledged_at,
+        "can_acknowledge": case.awaits_acknowledgement,
         "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
         "today": timezone.localdate(),
     }
@@ -227,29 +179,27 @@ def case_review(request, reference):
         return redirect("cases:progress", case.reference)
     form = forms.PrincipalReviewForm(request.POST)
     acknowledge = request.POST.get("acknowledge") == "1"
-    if acknowledge and not (case.phase == Phase.CLOSED and not case.closure_acknowledged_at):
-        messages.error(
-            request, _("Only a closed case that is not yet acknowledged can be acknowledged.")
-        )
-        return redirect("cases:progress", case.reference)
     if not form.is_valid():
         # E.g. too long: the page again, with the message on the comment and all of it kept.
         return case_progress(request, reference, review_form=form)
-    if not (acknowledge or form.cleaned_data["comment"].strip()):
+    comment = form.cleaned_data["comment"]
+    if acknowledge:
+        try:
+            case.acknowledge_closure(by=request.user, comment=comment)
+        except AcknowledgementError as error:
+            messages.error(request, str(error))
+            return redirect("cases:progress", case.reference)
+        messages.success(request, _("Closure acknowledged."))
+    elif comment.strip():
+        review = form.save(commit=False)
+        review.case, review.author = case, request.user
+        review._history_user = request.user
+        review.save()
+        messages.success(request, _("Comment saved."))
+    else:
         messages.error(request, _("Write a comment or acknowledge the closure."))
         return redirect("cases:progress", case.reference)
-    review = form.save(commit=False)
-    review.case, review.author, review.acknowledges_closure = case, request.user, acknowledge
-    review._history_user = request.user
-    review.save()
     log_access(request, case, AccessAction.CHANGE, role=Role.PRINCIPAL)
-    if acknowledge:
-        case.closure_acknowledged_at = timezone.now()
-        case._history_user = request.user
-        case.save(update_fields=["closure_acknowledged_at"])
-        messages.success(request, _("Closure acknowledged."))
-    else:
-        messages.success(request, _("Comment saved."))
     return redirect("cases:progress", case.reference)
 
 

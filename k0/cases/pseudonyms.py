@@ -1,7 +1,8 @@
 """Stable pseudonyms for parties ("Pupil A", "Guardian of Pupil A"), for principals' views.
 
-Plain Python: the letter depends only on the order in which parties of one kind were added
-to a case, so the same party keeps its pseudonym on every page and in every document.
+Plain Python (`pseudonyms`): the letter depends only on the order in which parties of one
+kind were added to a case, so the same party keeps its pseudonym on every page and in every
+document. `party_pseudonyms` applies it to a case's `Party` rows, in the user's language.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from string import ascii_uppercase
+
+from django.utils.translation import gettext as _
 
 
 def letters(index: int) -> str:
@@ -60,3 +63,19 @@ def pseudonyms(parties: Iterable[PartyRef], labels: dict[str, str], guardian_of:
             counters["guardian"] = n + 1
             names[party.id] = f"{labels['guardian']} {letters(n)}"
     return names
+
+
+def party_pseudonyms(parties) -> dict[int, str]:
+    """Party id → pseudonym for a case's parties (with `pupil_links` prefetched), in the
+    active language."""
+    labels = {
+        "pupil": _("Pupil"),
+        "staff": _("Staff member"),
+        "other": _("Other adult"),
+        "guardian": _("Guardian"),
+    }
+    refs = [
+        PartyRef(p.pk, p.kind, tuple(link.pupil_id for link in p.pupil_links.all()))
+        for p in parties
+    ]
+    return pseudonyms(refs, labels, _("Guardian of %(pupil)s"))

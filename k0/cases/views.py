@@ -8,23 +8,19 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import FileResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from k0.reminders.closures import closure_awaits_acknowledgement
-from k0.reminders.invitations import intervention_changed, intervention_removed
 from schools.models import Role
 from schools.roles import has_role, role_required, schools_where
 
 from . import forms
+from .access import get_case_for, refuses_closed_case
 from .attachments import EXTENSIONS, download_name
-from .audit import log_access
 from .choices import PHASE_ORDER, Phase
 from .filters import CaseFilter
 from .models import (
@@ -35,15 +31,12 @@ from .models import (
     Attachment,
     Case,
     CaseNote,
-    CasePerm,
     FollowUp,
     Guardianship,
     Intervention,
     Party,
     PartyGroup,
-    PhaseChange,
     PhaseError,
-    PrincipalReview,
     inactive_limit,
 )
 from .services import open_case, set_case_team
@@ -51,85 +44,15 @@ from .services import open_case, set_case_team
 PAGE_SIZE = 25
 
 
-def get_case_for(
-    request,
-    reference: str,
-    perm: str = CasePerm.VIEW,
-    *,
-    log_action: str | None = None,
-    log: bool = True,
-) -> Case:
-    """The one way a view fetches a case: 404 for a case the user may not know exists.
-    Writes the request's access-log row."""
-    case = get_object_or_404(
-        Case.objects.visible_to(request.user).select_related(
-            "school", "responsible", "coordinator"
-        ),
-        reference=reference,
-    )
-    if perm != CasePerm.VIEW and not request.user.has_perm(f"cases.{perm}", case):
-        raise Http404
-    if log:
-        log_access(request, case, log_action)
-    return case
-
-
 def _detail_case(pk, *, full_timeline: bool = False) -> Case:
-    """The case for its page. Notes appear only in the timeline, which shows the latest
-    TIMELINE_PAGE entries: unless `full_timeline`, only that many notes are read into
-    `timeline_notes` (no older note can be among the latest entries), and `notes_total`
-    counts them all."""
-    case = _detail_queryset().get(pk=pk)
+    """The case for its page (`CaseQuerySet.for_case_page`). Notes appear only in the
+    timeline, which shows the latest TIMELINE_PAGE entries: unless `full_timeline`, only
+    that many notes are read into `timeline_notes` (no older note can be among the latest
+    entries), and `notes_total` counts them all."""
+    case = Case.objects.for_case_page().get(pk=pk)
     notes = case.notes.select_related("author").order_by("-created_at", "-pk")
     case.timeline_notes = list(notes if full_timeline else notes[:TIMELINE_PAGE])
     return case
-
-
-def _detail_queryset():
-    """The case with everything its page shows, but its notes (see `_detail_case`)."""
-    notes_total = (
-        CaseNote.objects.filter(case=OuterRef("pk"))
-        .order_by()
-        .values("case")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        Case.objects.select_related(
-            "school", "school__area", "responsible", "coordinator", "created_by", "follows"
-        )
-        .annotate(notes_total=Coalesce(Subquery(notes_total), 0))
-        .prefetch_related(
-            "members",
-            Prefetch("followed_by", queryset=Case.objects.only("reference", "follows")),
-            Prefetch(
-                "parties",
-                queryset=Party.objects.select_related("consent_given_by").prefetch_related(
-                    Prefetch(
-                        "guardian_links", queryset=Guardianship.objects.select_related("guardian")
-                    ),
-                    "pupil_links",
-                ),
-            ),
-            "groups",
-            Prefetch(
-                "interventions",
-                queryset=Intervention.objects.prefetch_related(
-                    "participants", "groups", "facilitators"
-                ),
-            ),
-            Prefetch(
-                "agreements",
-                queryset=Agreement.objects.select_related("intervention").prefetch_related(
-                    "parties"
-                ),
-            ),
-            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible")),
-            Prefetch("phase_changes", queryset=PhaseChange.objects.select_related("changed_by")),
-            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
-            Prefetch("reviews", queryset=PrincipalReview.objects.select_related("author")),
-        )
-    )
 
 
 @role_required(Role.TEAM_MEMBER, Role.COORDINATOR)
@@ -304,7 +227,7 @@ def _detail_context(case, *, full_timeline: bool = False, **extra):
         # Own ids: the agreement form, opened in the panel on the same page, also has "text".
         "note_form": forms.NoteForm(case=case, auto_id="id_note_%s"),
         "today": timezone.localdate(),
-        "is_closed": case.phase == Phase.CLOSED,
+        "is_closed": case.is_closed,
         # Open but untouched for CASE_INACTIVE_DAYS: the day it will be closed (k0.privacy).
         "inactive_closes_on": case.inactivity_closes_on()
         if case.phase != Phase.CLOSED and case.last_activity_at <= inactive_limit()
@@ -327,7 +250,7 @@ def _review_context(case) -> dict:
 def _case_changed(request, case):
     """After a successful change: htmx swaps in the refreshed case body; plain browsers
     are redirected (POST/redirect/GET)."""
-    case.touch()
+    case.record_activity()
     if request.htmx:
         fresh = _detail_case(case.pk)
         response = render(request, "cases/detail.html", _detail_context(fresh))
@@ -337,13 +260,6 @@ def _case_changed(request, case):
         response["HX-Push-Url"] = case.get_absolute_url()
         return response
     return redirect(case)
-
-
-def _refuse_if_closed(request, case):
-    if case.phase == Phase.CLOSED:
-        messages.error(request, _("The case is closed. Reopen it to make changes."))
-        return redirect(case)
-    return None
 
 
 @dataclass(frozen=True)
@@ -401,15 +317,14 @@ def _child_queryset(kind: str, case: Case):
     return model.objects.filter(case=case)
 
 
+@refuses_closed_case
 def child_form(request, reference, kind, pk=None):
     """Add or edit something recorded in a case (party, group, intervention, …)."""
-    case = get_case_for(request, reference, CasePerm.CHANGE)
+    case = get_case_for(request, reference)
     spec = CHILD_KINDS[kind]
     instance = get_object_or_404(_child_queryset(kind, case), pk=pk) if pk else None
     if request.method == "POST":
-        refused = _refuse_if_closed(request, case)
-        if refused:
-            return refused
+        case.ensure_open()
     form = spec.form(request.POST or None, case=case, instance=instance)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -419,8 +334,6 @@ def child_form(request, reference, kind, pk=None):
             obj._history_user = request.user
             obj.save()
             form.save_m2m()
-            if kind == "interventions":  # invited meetings get an update or cancellation
-                intervention_changed(obj, by=request.user)
         messages.success(request, _("Saved."))
         return _case_changed(request, case)
     context = {
@@ -436,28 +349,24 @@ def child_form(request, reference, kind, pk=None):
     return render(request, "cases/child_form.html", context)
 
 
+@refuses_closed_case
 def child_delete(request, reference, kind, pk):
-    case = get_case_for(request, reference, CasePerm.CHANGE)
+    case = get_case_for(request, reference)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    refused = _refuse_if_closed(request, case)
-    if refused:
-        return refused
+    case.ensure_open()
     obj = get_object_or_404(_child_queryset(kind, case), pk=pk)
     obj._history_user = request.user
-    if kind == "interventions":
-        intervention_removed(obj, by=request.user)
     obj.delete()
     messages.success(request, _("Removed."))
     return _case_changed(request, case)
 
 
+@refuses_closed_case
 def _case_form_view(request, reference, form_class, title, template="cases/case_form.html"):
-    case = get_case_for(request, reference, CasePerm.CHANGE)
+    case = get_case_for(request, reference)
     if request.method == "POST":
-        refused = _refuse_if_closed(request, case)
-        if refused:
-            return refused
+        case.ensure_open()
     form = form_class(request.POST or None, instance=case)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
@@ -478,8 +387,11 @@ def case_edit_work(request, reference):
     )
 
 
+@refuses_closed_case
 def case_team(request, reference):
-    case = get_case_for(request, reference, CasePerm.CHANGE)
+    case = get_case_for(request, reference)
+    if request.method == "POST":
+        case.ensure_open()
     form = forms.CaseTeamForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         members = set(form.cleaned_data["members"])
@@ -500,7 +412,7 @@ def case_team(request, reference):
 
 
 def case_advance(request, reference):
-    case = get_case_for(request, reference, CasePerm.CHANGE)
+    case = get_case_for(request, reference)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     target = request.POST.get("phase", "")
@@ -518,7 +430,7 @@ def case_advance(request, reference):
 
 
 def case_close(request, reference):
-    case = get_case_for(request, reference, CasePerm.CHANGE)
+    case = get_case_for(request, reference)
     form = forms.CloseForm(
         request.POST or None,
         initial={
@@ -530,9 +442,7 @@ def case_close(request, reference):
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                closure = case.close(by=request.user, **form.cleaned_data)
-                closure_awaits_acknowledgement(closure=closure)
+            case.close(by=request.user, **form.cleaned_data)
         except PhaseError as error:
             errors = error.missing
         else:
@@ -551,7 +461,7 @@ def case_close(request, reference):
 
 
 def case_reopen(request, reference):
-    case = get_case_for(request, reference, CasePerm.CHANGE)
+    case = get_case_for(request, reference)
     form = forms.ReopenForm(request.POST or None)
     errors: list[str] = []
     if case.personal_data_removed:
@@ -596,7 +506,7 @@ def case_follow_on(request, reference):
     personal data was removed): prefilled with the old case's school and categorical referral
     fields, and linked to it by `follows`. Only team members open cases, as on `case_create`;
     the case is looked up first, so anyone else who may not know it gets 404."""
-    previous = get_case_for(request, reference, CasePerm.CHANGE)
+    previous = get_case_for(request, reference)
     if not has_role(request.user, Role.TEAM_MEMBER):
         raise PermissionDenied
     if previous.phase != Phase.CLOSED:
@@ -625,12 +535,11 @@ def case_follow_on(request, reference):
     return render(request, "cases/create.html", {"form": form, "follows": previous})
 
 
+@refuses_closed_case
 def attachment_add(request, reference):
-    case = get_case_for(request, reference, CasePerm.CHANGE)
+    case = get_case_for(request, reference)
     if request.method == "POST":
-        refused = _refuse_if_closed(request, case)
-        if refused:
-            return refused
+        case.ensure_open()
     form = forms.AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         checked = form.cleaned_data["file"]
@@ -672,13 +581,12 @@ def attachment_download(request, reference, pk):
     return response
 
 
+@refuses_closed_case
 def attachment_remove(request, reference, pk):
-    case = get_case_for(request, reference, CasePerm.CHANGE)
+    case = get_case_for(request, reference)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    refused = _refuse_if_closed(request, case)
-    if refused:
-        return refused
+    case.ensure_open()
     attachment = get_object_or_404(Attachment, case=case, pk=pk)
     attachment._history_user = request.user
     attachment.file.delete(save=False)

@@ -10,18 +10,14 @@ from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from k0.cases.choices import InterventionStatus
 from k0.cases.models import (
     Agreement,
     Case,
     CaseNote,
-    FollowUp,
-    Guardianship,
     Intervention,
-    Party,
-    PhaseChange,
 )
-from k0.cases.oversight import party_pseudonyms
+from k0.cases.progress import progress_context
+from k0.cases.pseudonyms import party_pseudonyms
 
 from .rendering import render_pdf
 
@@ -29,31 +25,10 @@ VARIANTS = ("team", "principal")
 
 
 def _case(case_id: int) -> Case:
+    """The case with what its page shows (`CaseQuerySet.for_case_page`) and all its notes."""
     return (
-        Case.objects.select_related("school", "responsible", "coordinator")
-        .prefetch_related(
-            "members",
-            Prefetch(
-                "parties",
-                queryset=Party.objects.select_related("consent_given_by").prefetch_related(
-                    Prefetch(
-                        "guardian_links", queryset=Guardianship.objects.select_related("guardian")
-                    ),
-                    "pupil_links",
-                ),
-            ),
-            "groups",
-            Prefetch(
-                "interventions",
-                queryset=Intervention.objects.prefetch_related(
-                    "participants", "groups", "facilitators"
-                ),
-            ),
-            Prefetch("agreements", queryset=Agreement.objects.prefetch_related("parties")),
-            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible")),
-            Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
-            Prefetch("phase_changes", queryset=PhaseChange.objects.select_related("changed_by")),
-        )
+        Case.objects.for_case_page()
+        .prefetch_related(Prefetch("notes", queryset=CaseNote.objects.select_related("author")))
         .get(pk=case_id)
     )
 
@@ -79,13 +54,7 @@ def case_summary_pdf(case_id: int, *, variant: str, language: str) -> tuple[str,
                 for p in parties
                 for link in p.guardian_links.all()
             ],
-            "interventions": [
-                {
-                    "item": item,
-                    "participants": [names[p.pk] for p in item.participants.all()],
-                }
-                for item in case.interventions.all()
-            ],
+            **progress_context(case, names),
             "agreements": [
                 {
                     "item": a,
@@ -93,9 +62,6 @@ def case_summary_pdf(case_id: int, *, variant: str, language: str) -> tuple[str,
                 }
                 for a in case.agreements.all()
             ],
-            "done_interventions": sum(
-                1 for i in case.interventions.all() if i.status == InterventionStatus.DONE
-            ),
             "generated_at": timezone.localtime(),
             "reference": case.reference,
             "confidential": True,

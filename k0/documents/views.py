@@ -1,9 +1,8 @@
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 
-from k0.cases.models import AccessAction, CasePerm, Intervention
-from k0.cases.oversight import progress_case
-from k0.cases.views import get_case_for
+from k0.cases.access import get_case_for, progress_case
+from k0.cases.models import AccessAction, Intervention
 from k0.jobs.services import start_job
 from k0.ratelimits import by_user, refuse_if_limited
 
@@ -14,9 +13,9 @@ def _case_for_post(request, reference):
     """The case of a POST, logged as an export. A GET answers 404 to those who may not know
     the case exists and 405 to the others, and writes no log row (nothing was exported)."""
     if request.method != "POST":
-        get_case_for(request, reference, CasePerm.VIEW, log=False)
+        get_case_for(request, reference, log=False)
         return None
-    return get_case_for(request, reference, CasePerm.VIEW, log_action=AccessAction.EXPORT)
+    return get_case_for(request, reference, log_action=AccessAction.EXPORT)
 
 
 def _start(request, *, kind, case, **params):

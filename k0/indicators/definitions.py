@@ -37,10 +37,18 @@ from k0.cases.choices import (
     BullyingForm,
     InterventionKind,
     Outcome,
-    PartyKind,
-    PartyRole,
     ReferralSource,
     SituationAssessment,
+)
+
+# Who the headline pair counts (pupils only) is one rule with the principal's case page, so
+# it lives with the case; re-exported here for the indicators.
+from k0.cases.counting import (  # noqa: F401
+    BYSTANDER_PARTIES_RULE,
+    CENTRAL_PARTIES_RULE,
+    is_bystander_party,
+    is_central_party,
+    party_counts,
 )
 
 # The suppressed-cell marker. Not "<5": that would publish a range, i.e. part of the value.
@@ -274,33 +282,6 @@ _RESOLVED = _(
     "K0_RESOLVED_OUTCOMES). Each party record is one person; a person in two such cases "
     "counts in each."
 )
-
-
-# Who the headline pair counts: pupils only (see docs/indicators.md, Definitions). Guardians
-# are recorded with the role of their child and staff may be bystanders too; counting them
-# would count families twice. The principal's case overview counts with the same functions.
-CENTRAL_PARTIES_RULE = _("Pupils recorded as central parties.")
-BYSTANDER_PARTIES_RULE = _(
-    "Pupils recorded individually as bystanders, plus the head counts of bystander groups."
-)
-
-
-def is_central_party(kind: str, role: str) -> bool:
-    """Whether a party counts among the central parties: a pupil with the central role."""
-    return kind == PartyKind.PUPIL and role == PartyRole.CENTRAL
-
-
-def is_bystander_party(kind: str, role: str) -> bool:
-    """Whether a party counts individually among the bystander parties: a bystander pupil."""
-    return kind == PartyKind.PUPIL and role == PartyRole.BYSTANDER
-
-
-def party_counts(parties, groups) -> tuple[int, int]:
-    """(central parties, bystander parties) of one case's parties and bystander groups,
-    counted as the indicators count them; objects with `kind`/`role` and `head_count`."""
-    central = sum(1 for p in parties if is_central_party(p.kind, p.role))
-    bystanders = sum(1 for p in parties if is_bystander_party(p.kind, p.role))
-    return central, bystanders + sum(g.head_count for g in groups)
 
 
 def _in_resolved(rule: Promise) -> Promise:

@@ -1,19 +1,13 @@
 from django.contrib import admin
 
+from k0.readonly_admin import ReadOnlyAdminMixin
+
 from .models import DataSubjectRequest
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(admin.ModelAdmin):
+class DataSubjectRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "kind", "party_id", "case", "handled_by"]
     list_filter = ["kind"]
     list_select_related = ["case", "handled_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    deletable = False

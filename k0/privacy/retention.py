@@ -36,7 +36,7 @@ from k0.cases.models import (
     PhaseChange,
     PrincipalReview,
 )
-from k0.cases.oversight import party_pseudonyms
+from k0.cases.pseudonyms import party_pseudonyms
 
 from .inactive import InactivityReport, handle_inactive_cases
 
@@ -145,7 +145,7 @@ class RetentionReport:
 
 
 def apply_retention(
-    *, dry_run: bool = False, now=None, batch_size: int = 50, stop_after: int | None = None
+    *, dry_run: bool = False, now=None, stop_after: int | None = None
 ) -> RetentionReport:
     """Closes inactive open cases whose notice period is over and announces newly inactive
     ones (`k0.privacy.inactive`), then pseudonymises every due case (or, with dry_run, only
@@ -162,12 +162,12 @@ def apply_retention(
     if dry_run:
         return report
     policy = policy_name()
-    ids = list(due.values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        for case_id in ids[start : start + batch_size]:
-            if stop_after is not None and report.done >= stop_after:
-                return report
-            if pseudonymise_case(case_id, policy=policy, now=now):
-                report.done += 1
+    # One case, one transaction (`pseudonymise_case`): an interrupted run leaves whole
+    # cases done or untouched, and the next run carries on.
+    for case_id in list(due.values_list("pk", flat=True)):
+        if stop_after is not None and report.done >= stop_after:
+            return report
+        if pseudonymise_case(case_id, policy=policy, now=now):
+            report.done += 1
     log.info("retention pseudonymised %s cases (policy %s)", report.done, policy)
     return report

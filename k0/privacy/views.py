@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from k0.cases.audit import log_access
 from k0.cases.models import AccessAction, Party
@@ -87,10 +88,8 @@ def _party_page(request, party, erase_form, status=200):
 
 
 @administrator_required
+@require_POST  # an export is an audited act, not something a link should be able to trigger
 def export_json(request, pk):
-    # POST: an export is an audited act, not something a link should be able to trigger.
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     party = get_object_or_404(Party.objects.select_related("case", "case__school"), pk=pk)
     _audit(request, party, RequestKind.EXPORT_JSON)
     data = json.dumps(party_record(party), ensure_ascii=False, indent=2)
@@ -100,10 +99,8 @@ def export_json(request, pk):
 
 
 @administrator_required
+@require_POST  # an export is an audited act, not something a link should be able to trigger
 def export_pdf(request, pk):
-    # POST: an export is an audited act, not something a link should be able to trigger.
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     party = get_object_or_404(Party.objects.select_related("case", "case__school"), pk=pk)
     _audit(request, party, RequestKind.EXPORT_PDF)
     pdf = render_pdf(

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from k0.readonly_admin import ReadOnlyAdminMixin
+
 from .models import (
     ClosureNotice,
     DigestLog,
@@ -10,14 +12,8 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Delivery records, for operators to see what was sent and what failed."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReminderLog)

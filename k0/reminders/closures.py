@@ -1,9 +1,10 @@
 """Telling principals that a closure awaits their acknowledgement (päättämisen kuittaus).
 
-The view that closes a case calls `closure_awaits_acknowledgement` in the closing
-transaction: it writes one outbox row per principal of the case's school — unique per
-closure and principal, so each principal hears of a closure once however often delivery is
-tried — and enqueues the delivery after commit. A case reopened and closed again is a new
+When a user has closed a case, `closure_changed` (called by `k0.reminders.followers` after
+the closing transaction commits) finds the closure awaiting acknowledgement in the database
+and `closure_awaits_acknowledgement` writes one outbox row per principal of the case's
+school — unique per closure and principal, so each principal hears of a closure once however
+often delivery is tried — and enqueues the delivery. A case reopened and closed again is a new
 closure (a new phase change) and is notified again. The periodic outbox sweep sends what a
 broker outage left pending.
 
@@ -49,8 +50,8 @@ def principals_of(school_id: int):
 
 
 def closure_awaits_acknowledgement(*, closure: PhaseChange) -> int:
-    """Queues the notices of `closure` (the phase change that closed a case); call it in the
-    transaction that closed the case. Returns the number of principals to be told."""
+    """Queues the notices of `closure` (the phase change that closed a case). Returns the
+    number of principals to be told."""
     if closure.to_phase != Phase.CLOSED:
         raise ValueError("Only a closure awaits acknowledgement.")
     now = timezone.now()
@@ -62,6 +63,26 @@ def closure_awaits_acknowledgement(*, closure: PhaseChange) -> int:
     if rows:
         enqueue_on_commit(_deliver_task(), closure.pk)
     return len(rows)
+
+
+def closure_changed(case_id: int) -> int:
+    """After a change to a case: if the case is closed, its closure awaits acknowledgement
+    and nobody was told of it yet, queue the notices. Reads the committed state, so calling
+    it again (or for a case that was not closed) does nothing."""
+    closure = (
+        PhaseChange.objects.filter(
+            case_id=case_id,
+            to_phase=Phase.CLOSED,
+            case__phase=Phase.CLOSED,
+            case__closure_acknowledged_at__isnull=True,
+        )
+        .select_related("case")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if closure is None or ClosureNotice.objects.filter(closure=closure).exists():
+        return 0
+    return closure_awaits_acknowledgement(closure=closure)
 
 
 def _deliver_task():

@@ -1,10 +1,13 @@
 """Calendar invitations for planned meetings (interventions with a date and a start time).
 
-A user sends the invitation from the case page (`send_invitation`); from then on the case
-views report changes (`intervention_changed`, after saving) and removal
-(`intervention_removed`, before deleting), and the attendees get an update or a
-cancellation. Invitations go to the intervention's facilitators — staff users with an
-e-mail address; children and guardians are never users and never get one.
+A user sends the invitation from the case page (`send_invitation`); from then on every
+invitation follows its meeting as the database holds it: after each change to a case
+(`k0.reminders.followers`), a task (`sync_case_invitations_task`) compares each invitation of
+the case with its meeting (`sync_invitation`) and the attendees get an update or a
+cancellation — also when the meeting was removed (its invitation stays, without meeting).
+The cases app knows nothing of this. Invitations go to the intervention's facilitators —
+staff users with an e-mail address; children and guardians are never users and never get
+one.
 
 Each revision is one outbox row per attendee (`InvitationDelivery`, unique per invitation,
 attendee and SEQUENCE) sent by `deliver_invitation` with the claim in `delivery`.
@@ -29,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from k0.cases.choices import InterventionStatus, Phase
+from k0.cases.choices import InterventionStatus
 from k0.cases.models import Intervention
 from k0.jobs.enqueue import enqueue_on_commit
 
@@ -48,11 +51,7 @@ class InvitationError(Exception):
 
 
 def is_schedulable(intervention: Intervention) -> bool:
-    return (
-        intervention.status == InterventionStatus.PLANNED
-        and intervention.date is not None
-        and intervention.start_time is not None
-    )
+    return intervention.is_planned_meeting
 
 
 def _schedule(intervention: Intervention) -> tuple[dt.datetime, int]:
@@ -119,6 +118,24 @@ def _deliver_task():
     return deliver_invitation_task
 
 
+def _revise(
+    invitation: MeetingInvitation,
+    *,
+    starts_at: dt.datetime | None = None,
+    duration: int | None = None,
+    cancelled: bool | None = None,
+) -> None:
+    """The next revision (SEQUENCE) of the event, with what changed; `_issue` sends it."""
+    invitation.sequence += 1
+    if starts_at is not None:
+        invitation.starts_at = starts_at
+        invitation.duration_minutes = duration
+    if cancelled is not None:
+        invitation.cancelled = cancelled
+    invitation.updated_at = timezone.now()
+    invitation.save()
+
+
 def _locked_invitation(intervention: Intervention) -> MeetingInvitation | None:
     # Two people saving the same meeting at once must not issue the same SEQUENCE twice.
     return (
@@ -142,7 +159,7 @@ def send_invitation(*, intervention: Intervention, by) -> MeetingInvitation:
         raise InvitationError(
             _("Only a planned meeting with a date and a start time can be sent as an invitation.")
         )
-    if intervention.case.phase == Phase.CLOSED:
+    if intervention.case.is_closed:
         raise InvitationError(_("The case is closed."))
     recipients = _recipients(intervention)
     if not recipients:
@@ -159,12 +176,7 @@ def send_invitation(*, intervention: Intervention, by) -> MeetingInvitation:
             duration_minutes=duration,
         )
     else:
-        invitation.sequence += 1
-        invitation.starts_at = starts_at
-        invitation.duration_minutes = duration
-        invitation.cancelled = False
-        invitation.updated_at = timezone.now()
-        invitation.save()
+        _revise(invitation, starts_at=starts_at, duration=duration, cancelled=False)
     _issue(invitation, recipients)
     logger.info(
         "Invitation %s revision %s queued for %s attendee(s).",
@@ -177,7 +189,7 @@ def send_invitation(*, intervention: Intervention, by) -> MeetingInvitation:
 
 @transaction.atomic
 def intervention_changed(intervention: Intervention, *, by=None) -> MeetingInvitation | None:
-    """Call after saving an intervention (and its facilitators). Sends an update when the
+    """After an intervention (and its facilitators) was saved: sends an update when the
     time, length or attendees of an invited meeting changed, and a cancellation when it is
     no longer a planned meeting with a date and time — unless it was recorded as done (see
     `_record_held`)."""
@@ -205,14 +217,38 @@ def intervention_changed(intervention: Intervention, *, by=None) -> MeetingInvit
     )
     if unchanged:
         return invitation  # e.g. only the notes changed: no e-mail
-    invitation.sequence += 1
-    invitation.starts_at = starts_at
-    invitation.duration_minutes = duration
-    invitation.cancelled = False
-    invitation.updated_at = timezone.now()
-    invitation.save()
+    _revise(invitation, starts_at=starts_at, duration=duration, cancelled=False)
     _issue(invitation, recipients)
     return invitation
+
+
+def sync_case_invitations(case_id: int) -> None:
+    """Brings every invitation of a case in line with its meeting as saved."""
+    ids = (
+        MeetingInvitation.objects.filter(case_id=case_id)
+        .exclude(intervention__isnull=True, cancelled=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for invitation_id in list(ids):
+        sync_invitation(invitation_id)
+
+
+@transaction.atomic
+def sync_invitation(invitation_id: int) -> MeetingInvitation | None:
+    """An update or a cancellation if the meeting changed since the last revision; nothing
+    otherwise. A meeting that was removed (the invitation's link is emptied) is cancelled."""
+    invitation = (
+        MeetingInvitation.objects.select_for_update()
+        .select_related("intervention")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        return None
+    if invitation.intervention is None:
+        return invitation if invitation.cancelled else _cancel(invitation)
+    return intervention_changed(invitation.intervention)
 
 
 @transaction.atomic
@@ -233,20 +269,13 @@ def _record_held(invitation: MeetingInvitation, intervention: Intervention) -> M
     starts_at, duration = _schedule(intervention)
     if invitation.starts_at == starts_at and invitation.duration_minutes == duration:
         return invitation
-    invitation.sequence += 1
-    invitation.starts_at = starts_at
-    invitation.duration_minutes = duration
-    invitation.updated_at = timezone.now()
-    invitation.save()
+    _revise(invitation, starts_at=starts_at, duration=duration)
     _issue(invitation, set(invitation.attendees.values_list("pk", flat=True)))
     return invitation
 
 
 def _cancel(invitation: MeetingInvitation) -> MeetingInvitation:
-    invitation.sequence += 1
-    invitation.cancelled = True
-    invitation.updated_at = timezone.now()
-    invitation.save()
+    _revise(invitation, cancelled=True)
     _issue(invitation, set())  # everyone who holds the event gets METHOD:CANCEL
     logger.info("Invitation %s cancelled (revision %s).", invitation.pk, invitation.sequence)
     return invitation

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from .closures import deliver_closure_notices, deliver_pending_closure_notices
 from .inactive import send_pending_notices
-from .invitations import deliver_invitation, deliver_pending_invitations
+from .invitations import deliver_invitation, deliver_pending_invitations, sync_case_invitations
 from .services import retry_pending, run_daily
 
 
@@ -38,6 +38,12 @@ def deliver_invitation_task(self, invitation_id: int) -> dict:
         if wait is not None:
             raise self.retry(countdown=wait.total_seconds())
     return counts
+
+
+@shared_task(name="k0.reminders.sync_case_invitations", ignore_result=True)
+def sync_case_invitations_task(case_id: int) -> None:
+    """After a change to a case: its invitations follow its meetings as saved."""
+    sync_case_invitations(case_id)
 
 
 @shared_task(

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from k0.cases.access import get_case_for, refuses_closed_case
 from k0.cases.choices import Phase
-from k0.cases.models import Case, CasePerm, FollowUp, Intervention
-from k0.cases.views import get_case_for
+from k0.cases.models import Case, FollowUp, Intervention
 from k0.jobs.services import start_job
 from k0.ratelimits import rate_limited
 from schools.models import Role
@@ -64,11 +64,13 @@ def follow_ups_calendar(request):
     return redirect("jobs:detail", pk=job.pk)
 
 
+@refuses_closed_case
 def invite(request, reference, pk):
     """Sends the calendar invitation of a planned meeting to its facilitators."""
-    case = get_case_for(request, reference, CasePerm.CHANGE)
+    case = get_case_for(request, reference)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    case.ensure_open()
     intervention = get_object_or_404(
         Intervention.objects.filter(case=case).select_related("case"), pk=pk
     )

@@ -118,3 +118,21 @@ def all_text(message) -> str:
             parts.append(str(attachment[1]))
     parts.append(message.message().as_string())
     return "\n".join(parts)
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """Runs `action` as a request would: its after-commit work (what reminders does when a
+    case changed, `k0.reminders.followers`) and the tasks that work enqueues run in-process,
+    as a worker would run them."""
+    from k0.celery import app
+
+    def run(action):
+        app.conf.task_always_eager = True
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                return action()
+        finally:
+            app.conf.task_always_eager = False
+
+    return run

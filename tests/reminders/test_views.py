@@ -180,8 +180,9 @@ def test_a_meeting_of_another_case_cannot_be_sent(team_client, school, case, cas
 
 
 def test_editing_and_removing_an_invited_meeting_on_the_case_page_updates_calendars(
-    team_client, case, case_team_member
+    team_client, case, case_team_member, after_commit
 ):
+    """The calendars follow the saved meetings after commit (`k0.reminders.followers`)."""
     from k0.reminders.models import InvitationMethod
 
     meeting = add_meeting(case, facilitators=[case_team_member])
@@ -194,14 +195,18 @@ def test_editing_and_removing_an_invited_meeting_on_the_case_page_updates_calend
         "duration_minutes": 60,
         "facilitators": [case_team_member.pk],
     }
-    response = team_client.post(
-        reverse("cases:interventions_edit", args=[case.reference, meeting.pk]), data
+    response = after_commit(
+        lambda: team_client.post(
+            reverse("cases:interventions_edit", args=[case.reference, meeting.pk]), data
+        )
     )
     assert response.status_code == 302
     update = InvitationDelivery.objects.get(sequence=1)
     assert update.method == InvitationMethod.REQUEST
-    response = team_client.post(
-        reverse("cases:interventions_remove", args=[case.reference, meeting.pk])
+    response = after_commit(
+        lambda: team_client.post(
+            reverse("cases:interventions_remove", args=[case.reference, meeting.pk])
+        )
     )
     assert response.status_code == 302
     cancel = InvitationDelivery.objects.get(sequence=2)

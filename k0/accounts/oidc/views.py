@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
 
-from k0.accounts.views import set_language_cookie
+from k0.languages import set_language_cookie
 
 from . import client, services, session
 

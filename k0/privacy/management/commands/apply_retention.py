@@ -18,10 +18,9 @@ class Command(BaseCommand):
             action="store_true",
             help="list what would change, per school, and change nothing",
         )
-        parser.add_argument("--batch-size", type=int, default=50)
 
-    def handle(self, *args, dry_run, batch_size, **options):
-        report = apply_retention(dry_run=dry_run, batch_size=batch_size)
+    def handle(self, *args, dry_run, **options):
+        report = apply_retention(dry_run=dry_run)
         inactive = report.inactive
         verb = "Would close" if dry_run else "Closed"
         self.stdout.write(
