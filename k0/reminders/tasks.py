@@ -8,7 +8,12 @@ from django.conf import settings
 
 from .closures import deliver_closure_notices, deliver_pending_closure_notices
 from .inactive import send_pending_notices
-from .invitations import deliver_invitation, deliver_pending_invitations, sync_case_invitations
+from .invitations import (
+    deliver_invitation,
+    deliver_pending_invitations,
+    sync_case_invitations,
+    sync_standing_invitations,
+)
 from .services import retry_pending, run_daily
 
 
@@ -67,6 +72,7 @@ def sweep_outbox_task() -> dict:
     """Beat, every OUTBOX_SWEEP_MINUTES: sends e-mails that are pending and due — after a
     broker outage, a lost message or a failure's back-off. Never sends anything twice."""
     summary = retry_pending()
+    resynced = sync_standing_invitations()
     invitations = deliver_pending_invitations()
     notices = send_pending_notices()
     closures = deliver_pending_closure_notices()
@@ -74,6 +80,7 @@ def sweep_outbox_task() -> dict:
         "reminder_emails": summary.reminder_emails,
         "digests": summary.digests,
         "invitations": invitations["sent"],
+        "invitations_resynced": resynced,
         "inactive_case_notices": notices["sent"],
         "closure_notices": closures["sent"],
         "failed": summary.failed + invitations["failed"] + notices["failed"] + closures["failed"],

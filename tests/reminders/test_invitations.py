@@ -19,6 +19,7 @@ from k0.reminders.invitations import (
     send_invitation,
 )
 from k0.reminders.models import DeliveryStatus, InvitationDelivery, MeetingInvitation
+from k0.reminders.tasks import sweep_outbox_task
 from tests.factories import UserFactory
 
 from .conftest import HELSINKI, add_meeting
@@ -332,3 +333,53 @@ def test_invitation_is_in_the_recipients_language(sent, meeting, case_team_membe
     assert "2026-12-03" in swedish.body and '<html lang="sv">' in swedish.alternatives[0][0]
     finnish = next(m for m in messages if m.to == [case_team_member.email])
     assert "3.12.2026" in finnish.body
+
+
+# An invitation follows its meeting even when the task that should have synchronised it was
+# lost (the broker was down when the case was saved): the outbox sweep compares them.
+
+
+def test_a_moved_meeting_whose_sync_was_lost_is_updated_by_the_sweep(
+    sent,
+    meeting,
+    case_team_member,
+):
+    sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    # Saved without the announcement reaching a worker: no task ran.
+    meeting.start_time = dt.time(12, 30)
+    meeting.save()
+
+    result, messages = sent(sweep_outbox_task)
+    assert result["invitations_resynced"] == 1
+    assert len(messages) == 2  # both facilitators
+    method, event = event_of(messages[0])
+    assert method == "REQUEST" and event["SEQUENCE"] == 1
+    assert event.start == dt.datetime(2026, 12, 3, 10, 30, tzinfo=dt.UTC)
+
+    result, messages = sent(sweep_outbox_task)
+    assert result["invitations_resynced"] == 0 and messages == []
+
+
+def test_a_removed_meeting_whose_sync_was_lost_is_cancelled_by_the_sweep(
+    sent,
+    meeting,
+    case_team_member,
+):
+    sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    meeting.delete()
+
+    result, messages = sent(sweep_outbox_task)
+    assert result["invitations_resynced"] == 1
+    assert {event_of(m)[0] for m in messages} == {"CANCEL"}
+    assert MeetingInvitation.objects.get().cancelled
+
+
+def test_the_sweep_leaves_meetings_long_past_alone(sent, meeting, case_team_member):
+    invitation, _ = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    MeetingInvitation.objects.filter(pk=invitation.pk).update(
+        starts_at=invitation.starts_at - dt.timedelta(days=30)
+    )
+    meeting.start_time = dt.time(12, 30)
+    meeting.save()
+    result, messages = sent(sweep_outbox_task)
+    assert result["invitations_resynced"] == 0 and messages == []
