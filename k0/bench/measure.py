@@ -206,6 +206,29 @@ def indicator_sql_ratio(year: int) -> dict:
     }
 
 
+def frozen_report_ratio(year: int) -> dict:
+    """A second viewer's indicator report against a fresh one, for one calendar year by area.
+
+    `fresh_ms`: counted from the cases and put through disclosure control, as the first
+    publication does. `frozen_ms`: what every later viewer gets, from the frozen counts and
+    the stored pattern of hidden numbers. The target is at most 10 % of the fresh time.
+    """
+    from k0.indicators.periods import calendar_year
+    from k0.indicators.report import published_report, report
+
+    period = calendar_year(year)
+    fresh_ms, _ = _time(lambda: report(period, "area"), warmup=1, samples=5)
+    published_report(period, "area")  # the first viewer freezes it, if nobody has yet
+    frozen_ms, _ = _time(lambda: published_report(period, "area"), warmup=1, samples=5)
+    fresh, frozen = statistics.median(fresh_ms), statistics.median(frozen_ms)
+    return {
+        "fresh_ms": round(fresh, 1),
+        "frozen_ms": round(frozen, 1),
+        "share": round(frozen / fresh, 3) if fresh else None,
+        "target_share": 0.1,
+    }
+
+
 def run(*, samples: int = 10, warmup: int = 2, only: set[str] | None = None) -> dict:
     """Measures every figure, or those named in `only` (plus "indicators_vs_sql")."""
     figures: list[Figure] = []
@@ -260,9 +283,11 @@ def run(*, samples: int = 10, warmup: int = 2, only: set[str] | None = None) -> 
                     note="300-entry timeline",
                 )
             )
-        versus_sql = None
+        versus_sql = frozen = None
         if not only or "indicators_vs_sql" in only:
             versus_sql = indicator_sql_ratio(year)
+        if not only or "frozen_report" in only:
+            frozen = frozen_report_ratio(year)
     return {
         "measured_at": timezone.now().isoformat(timespec="seconds"),
         "database": connection.vendor,
@@ -273,4 +298,5 @@ def run(*, samples: int = 10, warmup: int = 2, only: set[str] | None = None) -> 
         },
         "figures": [{**asdict(f), "meets_target": f.meets_target} for f in figures],
         "indicators_vs_sql": versus_sql,
+        "frozen_report": frozen,
     }

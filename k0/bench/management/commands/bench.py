@@ -59,6 +59,13 @@ class Command(BaseCommand):
                 f"{f['name']:<28}{f['median_ms']:>10.1f}{f['p95_ms']:>9.1f}"
                 f"{f['queries']:>9}{target:>9}  {ok}"
             )
+        frozen = result["frozen_report"]
+        if frozen is not None:
+            self.stdout.write(
+                f"indicator report for a second viewer {frozen['frozen_ms']} ms vs fresh "
+                f"{frozen['fresh_ms']} ms: {frozen['share']:.1%} "
+                f"(target ≤ {frozen['target_share']:.0%})"
+            )
         ratio = result["indicators_vs_sql"]
         if ratio is None:
             return
