@@ -72,6 +72,9 @@ def _results(tmp_path, saved_notes, *, failures=0, mail=()):
     (tmp_path / "mail").mkdir()
     for i, text in enumerate(mail):
         (tmp_path / "mail" / f"{i}.log").write_text(text + "\n" + "-" * 79 + "\n")
+    (tmp_path / "u5_timing.json").write_text(
+        json.dumps({"timing": {}, "saves": {"save note": saved_notes}})
+    )
     (tmp_path / "before.json").write_text(json.dumps({"notes": 0, "last_follow_up": 0}))
     with (tmp_path / "u5_stats.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, FIELDS)

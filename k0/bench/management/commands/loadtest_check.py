@@ -19,13 +19,12 @@ def read_stats(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def saved_by_tool(rows: list[dict]) -> Counter:
-    """Saves the tool counted as successful (the app's redirect after a saved form)."""
-    counted = Counter()
-    for row in rows:
-        if row["Name"] in SAVES:
-            counted[SAVES[row["Name"]]] += int(row["Request Count"]) - int(row["Failure Count"])
-    return counted
+def saved_by_tool(results: dict) -> Counter:
+    """Saves the tool counted over the whole run, ramp-up included: answered with the app's
+    redirect after a saved form, less those whose next page did not say "Saved"."""
+    return Counter(
+        {SAVES[name]: n for name, n in results.get("saves", {}).items() if name in SAVES}
+    )
 
 
 def duplicate_mails(folder: Path) -> int:
@@ -53,8 +52,10 @@ class Command(BaseCommand):
             if not stats.exists():
                 raise CommandError(f"{stats} is missing: the run with {n} users did not finish.")
             rows = read_stats(stats)
-            tool_saves += saved_by_tool(rows)
-            self._table(n, rows, results / f"u{n}_timing.json")
+            measured = results / f"u{n}_timing.json"
+            own = json.loads(measured.read_text()) if measured.exists() else {}
+            tool_saves += saved_by_tool(own)
+            self._table(n, rows, own.get("timing", {}))
 
         before = json.loads((results / "before.json").read_text())
         stored = {
@@ -75,8 +76,7 @@ class Command(BaseCommand):
         if lost or duplicates:
             raise CommandError("Saves and stored rows differ, or an e-mail went out twice.")
 
-    def _table(self, n, rows, timing_file):
-        timing = json.loads(timing_file.read_text()) if timing_file.exists() else {}
+    def _table(self, n, rows, timing):
         total = next((r for r in rows if r["Name"] == "Aggregated"), None)
         self.stdout.write(
             f"\n{n} users: {float(total['Requests/s']):.1f} requests/s, "
@@ -101,4 +101,7 @@ class Command(BaseCommand):
                 f"  {row['Name'][:32]:<32} {row['Request Count']:>8} {row['Failure Count']:>6}"
                 f" {row['50%']:>5} ms {row['95%']:>5} ms{means}"
             )
-        self.stdout.write("  (app, db, wait: mean ms per request; wait = queue for a worker)")
+        self.stdout.write(
+            "  (after every user has logged in; app, db, wait: mean ms per request, wait ="
+            " queue for a free worker)"
+        )
