@@ -192,6 +192,14 @@ def test_deploy_check_warns_when_two_factor_is_off_in_production():
     assert "accounts.W001" in result.stderr + result.stdout
 
 
+def test_deploy_check_warns_when_server_timing_is_on_in_production():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", SERVER_TIMING="true", **PRODUCTION
+    )
+    assert result.returncode != 0
+    assert "accounts.W003" in result.stderr + result.stdout
+
+
 def test_deploy_check_warns_behind_a_proxy_without_a_proxy_count():
     result = run_manage(
         "check", "--deploy", "--fail-level", "WARNING", SECURE_PROXY_SSL_HEADER="true", **PRODUCTION

@@ -1,4 +1,4 @@
-"""Deployment checks of the log-in settings (`manage.py check --deploy`)."""
+"""Deployment checks of the log-in and exposure settings (`manage.py check --deploy`)."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
@@ -31,5 +31,19 @@ def proxy_count_behind_a_proxy(app_configs=None, **kwargs):
             "user out for everyone.",
             hint="Set AXES_PROXY_COUNT to the number of proxies in front of the app.",
             id="accounts.W002",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def server_timing_in_production(app_configs=None, **kwargs):
+    if settings.DEBUG or "k0.middleware.ServerTimingMiddleware" not in settings.MIDDLEWARE:
+        return []
+    return [
+        Warning(
+            "SERVER_TIMING is on with DEBUG=false: every answer tells anyone how long the app "
+            "and its database worked on it.",
+            hint="SERVER_TIMING is for load tests (bin/loadtest); leave it off in production.",
+            id="accounts.W003",
         )
     ]

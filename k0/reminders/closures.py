@@ -15,6 +15,7 @@ acknowledged, or the case reopened, is not needed any more and is skipped.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.contrib.auth import get_user_model
@@ -22,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from k0.cases.choices import Phase
-from k0.cases.models import PhaseChange
+from k0.cases.models import Case, PhaseChange
 from k0.jobs.enqueue import enqueue_on_commit
 from schools.models import Role
 
@@ -137,6 +138,27 @@ def _build_notice(rows):
         },
     )
     return message, rows
+
+
+# How far back the sweep looks for closures nobody was told of.
+UNTOLD_WITHIN = dt.timedelta(days=30)
+
+
+def queue_untold_closures() -> int:
+    """For the periodic sweep: closures that await acknowledgement but have no notices yet —
+    the process that closed the case ended between the commit and writing them. Returns how
+    many closures got their notices."""
+    untold = (
+        Case.objects.filter(
+            phase=Phase.CLOSED,
+            closure_acknowledged_at__isnull=True,
+            closed_at__gte=timezone.now() - UNTOLD_WITHIN,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    # closure_changed does nothing for a closure whose notices exist (one query each).
+    return sum(1 for case_id in list(untold) if closure_changed(case_id))
 
 
 def deliver_pending_closure_notices() -> dict[str, int]:

@@ -28,7 +28,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -243,8 +243,8 @@ def sync_standing_invitations() -> int:
     """Periodic (the outbox sweep): every invitation still standing is compared with its
     meeting, so a change whose sync task was lost (the broker was down when the case was
     saved) still reaches the calendars. Returns how many got a new revision."""
-    standing = MeetingInvitation.objects.filter(cancelled=False).filter(
-        models.Q(intervention__isnull=True) | models.Q(starts_at__gte=timezone.now() - SWEEP_PAST)
+    standing = MeetingInvitation.objects.filter(
+        cancelled=False, starts_at__gte=timezone.now() - SWEEP_PAST
     )
     revised = 0
     for pk, sequence in list(standing.order_by("pk").values_list("pk", "sequence")):

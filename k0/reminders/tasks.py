@@ -6,7 +6,11 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from .closures import deliver_closure_notices, deliver_pending_closure_notices
+from .closures import (
+    deliver_closure_notices,
+    deliver_pending_closure_notices,
+    queue_untold_closures,
+)
 from .inactive import send_pending_notices
 from .invitations import (
     deliver_invitation,
@@ -73,6 +77,7 @@ def sweep_outbox_task() -> dict:
     broker outage, a lost message or a failure's back-off. Never sends anything twice."""
     summary = retry_pending()
     resynced = sync_standing_invitations()
+    untold = queue_untold_closures()
     invitations = deliver_pending_invitations()
     notices = send_pending_notices()
     closures = deliver_pending_closure_notices()
@@ -81,6 +86,7 @@ def sweep_outbox_task() -> dict:
         "digests": summary.digests,
         "invitations": invitations["sent"],
         "invitations_resynced": resynced,
+        "closures_untold": untold,
         "inactive_case_notices": notices["sent"],
         "closure_notices": closures["sent"],
         "failed": summary.failed + invitations["failed"] + notices["failed"] + closures["failed"],

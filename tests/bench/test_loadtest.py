@@ -6,6 +6,8 @@ import json
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
@@ -55,6 +57,24 @@ def test_prepare_refuses_production_settings_without_the_flag(bench, tmp_path, s
     with pytest.raises(CommandError, match="--allow-production"):
         call_command("loadtest_prepare", "--output", str(tmp_path))
     assert not (tmp_path / "users.json").exists()
+
+
+def test_prepare_refuses_a_database_with_anyone_but_bench_users(bench, tmp_path, team_member):
+    with pytest.raises(CommandError, match="nothing but seed_bench data"):
+        call_command("loadtest_prepare", "--output", str(tmp_path))
+    assert not TOTPDevice.objects.exists()
+    assert not (tmp_path / "users.json").exists()
+
+
+def test_undo_takes_the_passwords_and_devices_away(bench, tmp_path):
+    call_command("loadtest_prepare", "--output", str(tmp_path))
+    listed = json.loads((tmp_path / "users.json").read_text())
+    call_command("loadtest_prepare", "--output", str(tmp_path), "--undo")
+    assert not TOTPDevice.objects.exists()
+    assert not (tmp_path / "users.json").exists()
+    member = listed[0]
+    user = get_user_model().objects.get(username=member["username"])
+    assert not user.check_password(member["password"]) and not user.has_usable_password()
 
 
 def test_server_timing_header_only_when_asked(team_member, case, client):
@@ -127,7 +147,10 @@ def test_check_fails_when_a_save_is_missing(case, case_team_member, tmp_path, ca
 
 
 def test_check_fails_when_an_e_mail_went_out_twice(case, case_team_member, tmp_path):
-    message = "To: a@koulu.example\nSubject: Seuranta\n\nK0-2026-0001"
-    _results(tmp_path, 0, mail=[message, message])
+    # As K-0 sends its e-mails: text and HTML alternatives.
+    message = EmailMultiAlternatives("Seuranta", "K0-2026-0001", to=["a@koulu.example"])
+    message.attach_alternative("<p>K0-2026-0001</p>", "text/html")
+    text = message.message().as_string()
+    _results(tmp_path, 0, mail=[text, text])
     with pytest.raises(CommandError, match="twice"):
         call_command("loadtest_check", "--results", str(tmp_path), "--users", "5")

@@ -146,6 +146,34 @@ def test_the_sweep_sends_a_notice_the_broker_never_delivered(closable, case_team
     assert [m.to for m in mail.outbox] == [[principal.email]]
 
 
+def test_the_sweep_tells_of_a_closure_whose_notices_were_never_written(
+    closable, case_team_member, principal
+):
+    # The process that closed the case ended between the commit and its follower.
+    closable.close(
+        by=case_team_member, outcome="transferred", closing_summary=NARRATIVE, aftercare_plan=""
+    )
+    assert not ClosureNotice.objects.exists()
+    result = sweep_outbox_task()
+    assert result["closures_untold"] == 1
+    assert [m.to for m in mail.outbox] == [[principal.email]]
+    assert sweep_outbox_task()["closures_untold"] == 0
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweep_leaves_old_and_acknowledged_closures_alone(
+    closable, case_team_member, principal
+):
+    closable.close(
+        by=case_team_member, outcome="transferred", closing_summary=NARRATIVE, aftercare_plan=""
+    )
+    type(closable).objects.filter(pk=closable.pk).update(
+        closed_at=closable.closed_at - dt.timedelta(days=31)
+    )
+    assert sweep_outbox_task()["closures_untold"] == 0
+    assert mail.outbox == []
+
+
 def test_the_notice_is_in_the_principals_language(sent, team_client, closable, principal):
     principal.language = "sv"
     principal.save()

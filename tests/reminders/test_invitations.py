@@ -374,6 +374,16 @@ def test_a_removed_meeting_whose_sync_was_lost_is_cancelled_by_the_sweep(
     assert MeetingInvitation.objects.get().cancelled
 
 
+def test_the_sweep_does_not_cancel_a_meeting_removed_long_ago(sent, meeting, case_team_member):
+    invitation, _ = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
+    MeetingInvitation.objects.filter(pk=invitation.pk).update(
+        starts_at=invitation.starts_at - dt.timedelta(days=30)
+    )
+    meeting.delete()
+    result, messages = sent(sweep_outbox_task)
+    assert result["invitations_resynced"] == 0 and messages == []
+
+
 def test_the_sweep_leaves_meetings_long_past_alone(sent, meeting, case_team_member):
     invitation, _ = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
     MeetingInvitation.objects.filter(pk=invitation.pk).update(

@@ -2,6 +2,7 @@
 
 import csv
 import email
+import email.policy
 import json
 from collections import Counter
 from pathlib import Path
@@ -33,8 +34,10 @@ def duplicate_mails(folder: Path) -> int:
     for path in folder.glob("*.log"):
         for raw in path.read_text(errors="replace").split("\n" + "-" * 79 + "\n"):
             if raw.strip():
-                message = email.message_from_string(raw.strip())
-                seen[(message["To"], message["Subject"], message.get_payload()[:500])] += 1
+                message = email.message_from_string(raw.strip(), policy=email.policy.default)
+                body = message.get_body(("plain",))
+                text = body.get_content()[:500] if body is not None else ""
+                seen[(message["To"], message["Subject"], text)] += 1
     return sum(n - 1 for n in seen.values() if n > 1)
 
 

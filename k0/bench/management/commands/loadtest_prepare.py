@@ -16,8 +16,11 @@ from k0.bench.seed import PREFIX
 from k0.cases.models import CaseNote, FollowUp
 from schools.models import Membership, Role
 
+DEVICE_NAME = "load test"
 NOTE_MARK = "Kuormitustesti"  # as in loadtest/locustfile.py
-PER_ROLE = {Role.TEAM_MEMBER: 150, Role.COORDINATOR: 20, Role.PRINCIPAL: 40}
+# Enough accounts for 100 simultaneous users in the locustfile's mix (12:1:3:1), so that no
+# two simulated users log in with one account's code at the same time.
+PER_ROLE = {Role.TEAM_MEMBER: 80, Role.COORDINATOR: 10, Role.PRINCIPAL: 20}
 OFFICE_USERS = 10
 
 
@@ -25,20 +28,41 @@ class Command(BaseCommand):
     help = (
         "Gives seed_bench users a fresh random password and a two-factor device for the load "
         "test and writes them to --output (for the load tool only). Bench users only; runs "
-        "with DEBUG=false only with --allow-production, on a database of its own."
+        "with DEBUG=false only with --allow-production, and only on a database that holds "
+        "nothing but seed_bench data. --undo takes the passwords and devices away again."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--output", type=Path, default=settings.VAR_DIR / "loadtest")
         parser.add_argument("--allow-production", action="store_true")
+        parser.add_argument(
+            "--undo", action="store_true", help="after the run: unusable passwords, no devices"
+        )
 
-    def handle(self, *args, output, allow_production, **options):
+    def handle(self, *args, output, allow_production, undo, **options):
         if not settings.DEBUG and not allow_production:
             raise CommandError(
                 "loadtest_prepare gives bench users known passwords, so it runs only with "
                 "DEBUG=true, or with --allow-production on a database of its own."
             )
         User = get_user_model()
+        bench_users = User.objects.filter(username__startswith=f"{PREFIX}-")
+        if undo:
+            for user in bench_users.filter(totpdevice__name=DEVICE_NAME).distinct():
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            TOTPDevice.objects.filter(user__in=bench_users, name=DEVICE_NAME).delete()
+            (output / "users.json").unlink(missing_ok=True)
+            self.stdout.write("Load-test passwords and devices removed.")
+            return
+        others = User.objects.exclude(username__startswith=f"{PREFIX}-").count()
+        if others:
+            # A real user in the database means it is not a bench database of its own: known
+            # passwords must never be given on a live one, whatever DATABASE_URL says.
+            raise CommandError(
+                f"This database has {others} users besides seed_bench's: the load test runs "
+                "only on a database that holds nothing but seed_bench data."
+            )
         chosen: list[tuple[object, str]] = []
         for role, count in PER_ROLE.items():
             members = (
@@ -71,7 +95,7 @@ class Command(BaseCommand):
                 user.is_active = True
                 user.save(update_fields=["password", "is_active"])
                 TOTPDevice.objects.filter(user=user).delete()
-                device = TOTPDevice.objects.create(user=user, name="load test", confirmed=True)
+                device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
                 listed.append(
                     {
                         "username": user.username,
