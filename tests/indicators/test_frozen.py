@@ -10,6 +10,9 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from k0.cases.choices import Outcome
 from k0.cases.models import FollowUp
@@ -279,3 +282,66 @@ def test_frozen_counts_give_exactly_the_fresh_report(cases_2019, settings):
                 document.pop("generated_at")
                 document.pop("frozen_at")
             assert frozen == fresh, (period, by)
+
+
+WRITES = st.lists(
+    st.sampled_from(["reopen", "party", "remove_party", "follow_up", "late_case", "intervention"]),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings_(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(writes=WRITES, which=st.integers(min_value=0, max_value=9))
+def test_after_any_kind_of_write_a_published_year_is_served_as_frozen(cases_2019, writes, which):
+    """The cache of a published period needs no invalidation: whatever is written to cases,
+    parties, follow-ups or interventions afterwards, every viewer gets exactly the report
+    counted when it was frozen (and a running year still counts the writes)."""
+    from k0.cases.models import Intervention
+    from k0.indicators.exports import as_json
+    from k0.indicators.report import reports
+
+    def documents(period):
+        out = {}
+        for by in (None, *d.BREAKDOWNS):
+            document = as_json(published_report(period, by))
+            document.pop("generated_at")
+            document.pop("frozen_at", None)
+            out[by] = document
+        return out
+
+    with transaction.atomic():
+        year = calendar_year(2019)
+        fresh = {by: as_json(reports([year], by)[0]) for by in (None, *d.BREAKDOWNS)}
+        frozen = documents(year)
+        for document in fresh.values():
+            document.pop("generated_at")
+            document.pop("frozen_at", None)
+        assert frozen == fresh
+        case = cases_2019["cases"][which]
+        user = cases_2019["user"]
+        for kind in writes:
+            case.refresh_from_db()
+            if kind == "reopen" and case.phase == "closed":
+                reopen_edit_and_close_again(case, user)
+            elif kind == "party":
+                pupil = party(case, "Myöhemmin Kirjattu", grade=4, heard_on=dt.date(2019, 2, 20))
+                guardian_of(case, pupil, "Myöhemmin Kirjatun Huoltaja")
+            elif kind == "remove_party":
+                case.parties.filter(kind="pupil").order_by("pk").first().delete()
+            elif kind == "follow_up":
+                FollowUp.objects.create(case=case, responsible=user, due_date=dt.date(2019, 5, 2))
+            elif kind == "intervention":
+                Intervention.objects.create(case=case, kind="joint", date=dt.date(2019, 3, 1))
+            elif kind == "late_case":
+                late = make_case(
+                    school=cases_2019["school"], responsible=user, referred_on=dt.date(2019, 3, 3)
+                )
+                party(late, "Myöhäinen Oppilas", grade=5)
+                close_directly(late, Outcome.RESOLVED, dt.datetime(2019, 9, 1, tzinfo=dt.UTC))
+        assert documents(year) == frozen
+        transaction.set_rollback(True)
