@@ -315,6 +315,8 @@ def test_sweep_task_sends_what_is_pending_and_due(case, case_team_member, settin
             "reminder_emails": 1,
             "digests": 0,
             "invitations": 0,
+            "invitations_resynced": 0,
+            "closures_untold": 0,
             "inactive_case_notices": 0,
             "closure_notices": 0,
             "failed": 0,
