@@ -258,7 +258,9 @@ def sync_invitation(invitation_id: int) -> MeetingInvitation | None:
     """An update or a cancellation if the meeting changed since the last revision; nothing
     otherwise. A meeting that was removed (the invitation's link is emptied) is cancelled."""
     invitation = (
-        MeetingInvitation.objects.select_for_update()
+        # Only the invitation's row is locked: PostgreSQL cannot lock the nullable side of the
+        # outer join to a meeting that may have been removed.
+        MeetingInvitation.objects.select_for_update(of=("self",))
         .select_related("intervention")
         .filter(pk=invitation_id)
         .first()
