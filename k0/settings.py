@@ -5,8 +5,11 @@ integers) range; a value that does not fit stops the start-up with an error nami
 variable and what it allows (k0/environment.py). The defaults give the embedded set-up
 (SQLite and a broker in `var/`, mail to files) but are safe for production: DEBUG is off
 unless asked for, and with DEBUG off the process refuses to start without a real SECRET_KEY
-and ALLOWED_HOSTS."""
+and ALLOWED_HOSTS — except `manage.py` commands that only read and write the code
+(migrations, translation catalogues), which never sign, serve or send anything."""
 
+import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -95,19 +98,32 @@ env = checked_env(
 
 DEBUG = env("DEBUG")
 
+# Commands that work on the code, not on a site: `makemigrations --check` in a clean clone
+# needs no secret. Decided from the command line, not from a variable, so that no setting can
+# lift the refusals below for the web server, the worker or any other command.
+CODE_ONLY_COMMANDS = {"makemigrations", "makemessages", "compilemessages"}
+CODE_ONLY = (
+    Path(sys.argv[0]).name == "manage.py"
+    and len(sys.argv) > 1
+    and sys.argv[1] in CODE_ONLY_COMMANDS
+)
+
 SECRET_KEY = env("SECRET_KEY")
 _DEV_SECRET_KEY = "django-insecure-k0-embedded-development-key-not-for-production-use"
 if not SECRET_KEY:
-    if not DEBUG:
+    if CODE_ONLY and not DEBUG:
+        SECRET_KEY = secrets.token_urlsafe(50)  # signs nothing: these commands serve nothing
+    elif not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
-    SECRET_KEY = _DEV_SECRET_KEY
+    else:
+        SECRET_KEY = _DEV_SECRET_KEY
 elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production.")
 
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 if DEBUG and not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
-if not DEBUG and not ALLOWED_HOSTS:
+if not DEBUG and not ALLOWED_HOSTS and not CODE_ONLY:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is false.")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL").rstrip("/")

@@ -67,6 +67,20 @@ def test_production_refuses_unsafe_configuration(overrides, message):
     assert message in result.stderr
 
 
+@pytest.mark.parametrize("command", ["check", "migrate", "shell", "runserver"])
+def test_commands_that_touch_a_site_still_refuse_without_the_secret(command):
+    result = run_manage(command, "--help" if command == "runserver" else "-v0", DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_makemigrations_check_runs_in_a_clean_clone_without_any_setting():
+    """Nothing set at all, as a clean clone's CI step runs it: the migrations are checked."""
+    result = run_manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
 def test_production_settings_pass_deploy_check():
     result = run_manage(
         "check",
