@@ -154,6 +154,7 @@ def _demo_case(index, school, users, spec):
     from k0.cases import builders
     from k0.cases.choices import PartyKind, PartyRole, Phase
     from k0.cases.models import CaseNote, FollowUp, PartyGroup
+    from k0.cases.models_duties import NoticeKind, StatutoryNotice
     from k0.cases.services import open_case
 
     _, responsible, members, with_coordinator, target, days_ago = spec
@@ -181,8 +182,11 @@ def _demo_case(index, school, users, spec):
         ],
         started_around=start - dt.timedelta(days=120),
         already_tried=["kiva_team", "guardian_talks"],
-        crime_report=index % 5 == 2,
     )
+    if index % 5 == 2:
+        StatutoryNotice.objects.create(
+            case=case, kind=NoticeKind.CRIME_REPORT, made_on=case.referred_on, made_by=owner
+        )
     informed_on = builders.after_referral(case, builders.INFORMED_AFTER)
     for offset, class_name in ((0, "6A"), (3, "6B")):
         pupil_name, guardian_name = PUPILS[(index + offset) % len(PUPILS)]

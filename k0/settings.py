@@ -71,6 +71,7 @@ env = checked_env(
     REMINDER_DUE_SOON_DAYS=(int, 2, between(0, 60)),
     REMINDER_MAX_ATTEMPTS=(int, 5, between(1, 20)),
     CASE_STALE_DAYS=(int, 21, between(1, 365)),
+    INFORMING_DEADLINE_DAYS=(int, 7, between(1, 90)),
     OUTBOX_SWEEP_MINUTES=(int, 15, between(1, 59)),
     JOBS_MAINTENANCE_MINUTES=(int, 30, between(1, 59)),
     JOB_RESULT_DAYS=(int, 7, between(1, 90)),
@@ -500,6 +501,9 @@ REMINDER_DUE_SOON_DAYS = env("REMINDER_DUE_SOON_DAYS")
 REMINDER_MAX_ATTEMPTS = env("REMINDER_MAX_ATTEMPTS")
 # An open case with no recorded activity for this many days is listed as idle.
 CASE_STALE_DAYS = env("CASE_STALE_DAYS")
+# The guardians of a pupil involved must be informed (Basic Education Act §29.7) within this
+# many days of the referral, or of when the pupil was added to the case.
+INFORMING_DEADLINE_DAYS = env("INFORMING_DEADLINE_DAYS")
 # Job result files (exports, calendars, PDFs) are deleted this many days after they are made.
 JOB_RESULT_DAYS = env("JOB_RESULT_DAYS")
 # Seconds an SMTP connection may block: reminders hold row locks while they send.

@@ -27,6 +27,12 @@ from k0.cases.models import (
     Party,
 )
 from k0.cases.models import PartyGroup as Group
+from k0.cases.models_duties import (
+    GuardianConsent,
+    SafetyMeasure,
+    ServiceReferral,
+    StatutoryNotice,
+)
 from schools.models import Membership, Role
 from tests.factories import MembershipFactory, UserFactory, make_case
 
@@ -127,6 +133,7 @@ EXPECTED: dict[str, Rule] = {
     # so the allowed answer is a redirect back to it.
     "cases:follow_on": rule({"case_team"}, get=(302,), post=(302,), denied=(403, 404)),
     "cases:advance": CASE_ACTION,
+    "cases:consent_rule": CASE_PAGE,
     "cases:progress": rule({"principal"}, post=(200,)),
     "cases:review": rule({"principal"}, get=POST_ONLY, post=(302,)),
 }
@@ -138,6 +145,10 @@ for _kind in (
     "agreements",
     "follow_ups",
     "notes",
+    "consents",
+    "notices",
+    "safety_measures",
+    "service_referrals",
 ):
     EXPECTED[f"cases:{_kind}_add"] = CASE_PAGE
     EXPECTED[f"cases:{_kind}_edit"] = CASE_PAGE
@@ -262,6 +273,22 @@ def world(db, school, other_school, settings, tmp_path, make_user):
             case=case, due_date=dt.date(2026, 12, 1), responsible=people["case_team"]
         ),
         "notes": CaseNote.objects.create(case=case, author=people["case_team"], text="Note"),
+        "consents": GuardianConsent.objects.create(
+            pupil=pupil, guardian=guardian, status="given", decided_on=dt.date(2026, 9, 2)
+        ),
+        "notices": StatutoryNotice.objects.create(
+            case=case, kind="crime_report", made_on=dt.date(2026, 9, 2), pupil=pupil
+        ),
+        "safety_measures": SafetyMeasure.objects.create(
+            case=case,
+            kind="safe_adult",
+            what="Turvallinen aikuinen",
+            owner=people["case_team"],
+            starts_on=dt.date(2026, 9, 2),
+        ),
+        "service_referrals": ServiceReferral.objects.create(
+            case=case, party=pupil, service="psychologist", referred_on=dt.date(2026, 9, 2)
+        ),
         "attachment": Attachment.objects.create(
             case=case,
             file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="a.pdf"),

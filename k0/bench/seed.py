@@ -53,6 +53,12 @@ from k0.cases.models import (
     PhaseChange,
     ReferenceCounter,
 )
+from k0.cases.models_duties import (
+    ConsentStatus,
+    GuardianConsent,
+    NoticeKind,
+    StatutoryNotice,
+)
 from schools.models import Area, Membership, Role, School, SchoolKind
 
 BENCH_PASSWORD = "k0-bench-salasana"
@@ -236,8 +242,6 @@ def _seed_chunk(rng, size, schools, team, perms, today):
                 referral_source=rng.choice(SOURCES),
                 forms_of_bullying=rng.sample(FORMS, 2),
                 locations=[Setting.SCHOOL_DAY],
-                crime_report=rng.random() < 0.1,
-                police_request=rng.random() < 0.05,
                 responsible_id=rng.choice(members),
                 coordinator_id=rng.choice(coordinators),
                 created_by_id=members[0],
@@ -269,6 +273,7 @@ def _seed_chunk(rng, size, schools, team, perms, today):
     for case in cases:
         n_central = rng.randint(2, 3)
         dates = builders.central_party_dates_at(case.phase, case.referred_on)
+        dates.pop("consent_given_on", None)  # a consent record per guardian, below
         for i in range(n_central):
             parties.append(
                 Party(
@@ -375,7 +380,7 @@ def _seed_chunk(rng, size, schools, team, perms, today):
     by_case = {}
     for party in parties:
         by_case.setdefault(party.case_id, []).append(party)
-    links = []
+    links, consents = [], []
     for case_parties in by_case.values():
         pupils = [
             p for p in case_parties if p.kind == PartyKind.PUPIL and p.role == PartyRole.CENTRAL
@@ -391,7 +396,28 @@ def _seed_chunk(rng, size, schools, team, perms, today):
                     informed_how=InformedHow.PHONE,
                 )
             )
+            consent_on = builders.central_party_dates_at(
+                pupil.case.phase, pupil.case.referred_on
+            ).get("consent_given_on")
+            if consent_on:
+                consents.append(
+                    GuardianConsent(
+                        pupil=pupil,
+                        guardian=guardian,
+                        status=ConsentStatus.GIVEN,
+                        decided_on=consent_on,
+                        scope=builders.CONSENT_SCOPE,
+                    )
+                )
     _batched(Guardianship, links)
+    _batched(GuardianConsent, consents)
+    notices = [
+        StatutoryNotice(case=case, kind=kind, made_on=case.referred_on)
+        for case in cases
+        for kind, share in ((NoticeKind.CRIME_REPORT, 0.1), (NoticeKind.POLICE_REQUEST, 0.05))
+        if rng.random() < share
+    ]
+    _batched(StatutoryNotice, notices)
     groups = _batched(PartyGroup, groups)
     interventions = _batched(Intervention, interventions)
     Participants = Intervention.participants.through

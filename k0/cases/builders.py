@@ -30,6 +30,7 @@ from .choices import (
     SituationAssessment,
 )
 from .models import Agreement, Case, FollowUp, Guardianship, Intervention, Party
+from .models_duties import ConsentRecordedHow, ConsentStatus, GuardianConsent
 
 # Days after the referral on which the work is recorded.
 INFORMED_AFTER = 2  # guardians told, consent given
@@ -138,10 +139,17 @@ def _record_for(case: Case, step: str, *, by) -> None:
         for pupil in _central_pupils(case):
             link = pupil.guardian_links.select_related("guardian").first()
             if not pupil.has_consent and link is not None:
-                pupil.consent_given_by = link.guardian
-                pupil.consent_given_on = pupil.consent_given_on or dates["consent_given_on"]
-                pupil.consent_scope = pupil.consent_scope or CONSENT_SCOPE
-                pupil.save()
+                GuardianConsent.objects.update_or_create(
+                    pupil=pupil,
+                    guardian=link.guardian,
+                    defaults={
+                        "status": ConsentStatus.GIVEN,
+                        "decided_on": dates["consent_given_on"],
+                        "scope": CONSENT_SCOPE,
+                        "recorded_how": ConsentRecordedHow.WRITTEN,
+                        "withdrawn_on": None,
+                    },
+                )
     if step == Phase.PLAN:
         heard_on = central_party_dates_at(Phase.PLAN, case.referred_on)["heard_on"]
         pupils = _central_pupils(case)

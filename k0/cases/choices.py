@@ -173,3 +173,19 @@ class AgreementsAssessment(models.TextChoices):
     PARTLY = "partly", _("Partly kept")
     BROKEN = "broken", _("Broken")
     NONE = "none", _("No agreements to assess")
+
+
+class ConsentRule(models.TextChoices):
+    """Whose consent the mapping needs, chosen by the team per case and written down."""
+
+    ONE = "one", _("Consent of one guardian")
+    ALL = "all", _("Consent of every guardian with custody")
+
+
+class NoticeKind(models.TextChoices):
+    """Statutory notices the school makes about a case (the indicators count cases with each)."""
+
+    CHILD_WELFARE = "child_welfare", _("Child welfare notification")  # lastensuojeluilmoitus
+    CRIME_REPORT = "crime_report", _("Crime report")  # rikosilmoitus
+    POLICE_REQUEST = "police_request", _("Police request for assistance")  # virka-apupyyntö
+    OTHER = "other", _("Other notice")

@@ -38,6 +38,7 @@ from .models import (
     PhaseChange,
     PrincipalReview,
 )
+from .models_duties import pupil_consent_withdrawn
 
 User = get_user_model()
 
@@ -143,8 +144,6 @@ REFERRAL_FIELDS = [
     "referral_source",
     "referral_source_detail",
     "known_at_referral",
-    "crime_report",
-    "police_request",
     "forms_of_bullying",
     "locations",
     "started_around",
@@ -265,41 +264,16 @@ class PartyForm(CaseChildForm):
             "position",
             "contact",
             "heard_on",
-            "consent_given_on",
-            "consent_given_by",
-            "consent_scope",
             "support_needs",
         ]
         widgets = {
             "heard_on": DateInput(),
-            "consent_given_on": DateInput(),
             "role": forms.RadioSelect,
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        guardians = self._parties().filter(kind=PartyKind.GUARDIAN)
-        if self.instance.pk:
-            guardians = guardians.filter(pupil_links__pupil=self.instance)
-        self.fields["consent_given_by"].queryset = guardians
-        self.fields["consent_given_by"].help_text = _(
-            "For pupils: the guardian who gave consent. Add guardians first and link them."
-        )
-
     def clean(self):
         data = super().clean()
-        kind = data.get("kind")
-        if kind != PartyKind.PUPIL:
-            for name in ("consent_given_on", "consent_given_by"):
-                if data.get(name):
-                    self.add_error(name, _("Consent is recorded for pupils only."))
-        given_on, given_by = data.get("consent_given_on"), data.get("consent_given_by")
-        if bool(given_on) != bool(given_by) and kind == PartyKind.PUPIL:
-            self.add_error(
-                "consent_given_by" if given_on else "consent_given_on",
-                _("Give both the date of consent and the guardian who gave it."),
-            )
-        for name in ("heard_on", "consent_given_on"):
+        for name in ("heard_on",):
             value = data.get(name)
             if value and value < self.case.referred_on - timedelta(days=366):
                 self.add_error(name, _("The date is more than a year before the referral."))
@@ -309,18 +283,25 @@ class PartyForm(CaseChildForm):
 class GuardianshipForm(CaseChildForm):
     class Meta:
         model = Guardianship
-        fields = ["guardian", "pupil", "informed_on", "informed_how"]
+        fields = ["guardian", "pupil", "custody", "informed_on", "informed_how", "informed_by"]
         widgets = {"informed_on": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["guardian"].queryset = self._parties().filter(kind=PartyKind.GUARDIAN)
         self.fields["pupil"].queryset = self._parties().filter(kind=PartyKind.PUPIL)
+        self.fields["informed_by"] = UserChoiceField(
+            label=_("Informed by"),
+            queryset=User.objects.filter(pk__in=[u.pk for u in self.case.team_users()]),
+            required=False,
+        )
 
     def clean(self):
         data = super().clean()
         if data.get("informed_on") and not data.get("informed_how"):
             self.add_error("informed_how", _("Say how the guardian was informed."))
+        if data.get("informed_by") and not data.get("informed_on"):
+            self.add_error("informed_on", _("Give the date the guardian was informed."))
         return data
 
     def validate_unique(self):
@@ -373,6 +354,29 @@ class InterventionForm(CaseChildForm):
             required=False,
             widget=forms.CheckboxSelectMultiple,
         )
+
+    def clean_participants(self):
+        # A withdrawn consent stops new work with the pupil at once: nobody whose consent
+        # is withdrawn joins an intervention (those already in one stay on its record).
+        participants = self.cleaned_data.get("participants")
+        if not participants:
+            return participants
+        already = (
+            set(self.instance.participants.values_list("pk", flat=True))
+            if self.instance.pk
+            else set()
+        )
+        withdrawn = [
+            p.name
+            for p in participants
+            if p.pk not in already and p.is_pupil and pupil_consent_withdrawn(p)
+        ]
+        if withdrawn:
+            raise forms.ValidationError(
+                _("Consent has been withdrawn for: %(names)s. No new work with them.")
+                % {"names": ", ".join(withdrawn)}
+            )
+        return participants
 
 
 class AgreementForm(CaseChildForm):

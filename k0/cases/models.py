@@ -37,6 +37,7 @@ from .choices import (
     AlreadyTried,
     BullyingAssessment,
     BullyingForm,
+    ConsentRule,
     FollowUpMethod,
     Gender,
     InformedHow,
@@ -162,13 +163,28 @@ class CaseQuerySet(models.QuerySet):
                 Prefetch("followed_by", queryset=Case.objects.only("reference", "follows")),
                 Prefetch(
                     "parties",
-                    queryset=Party.objects.select_related("consent_given_by").prefetch_related(
+                    queryset=Party.objects.prefetch_related(
                         Prefetch(
                             "guardian_links",
                             queryset=Guardianship.objects.select_related("guardian"),
                         ),
                         "pupil_links",
+                        Prefetch(
+                            "consents", queryset=GuardianConsent.objects.select_related("guardian")
+                        ),
                     ),
+                ),
+                Prefetch(
+                    "notices",
+                    queryset=StatutoryNotice.objects.select_related("pupil", "made_by"),
+                ),
+                Prefetch(
+                    "safety_measures",
+                    queryset=SafetyMeasure.objects.select_related("party", "owner"),
+                ),
+                Prefetch(
+                    "service_referrals",
+                    queryset=ServiceReferral.objects.select_related("party", "referred_by"),
                 ),
                 "groups",
                 Prefetch(
@@ -251,8 +267,6 @@ class Case(models.Model):
         help_text=_("E.g. the referrer's title or unit. No pupil names here."),
     )
     known_at_referral = models.TextField(_("what is known"), blank=True, **text_limit(SUMMARY))
-    crime_report = models.BooleanField(_("a crime report has been made"), default=False)
-    police_request = models.BooleanField(_("the police have asked for assistance"), default=False)
     forms_of_bullying = models.JSONField(
         _("forms of bullying"),
         default=list,
@@ -286,6 +300,13 @@ class Case(models.Model):
         blank=True,
         **text_limit(DETAIL),
         help_text=_("Only where the law allows working without a guardian's consent."),
+    )
+    # Whose consent the mapping needs (k0.cases.models_duties.pupil_consent).
+    consent_rule = models.CharField(
+        _("consent needed from"),
+        max_length=5,
+        choices=ConsentRule.choices,
+        default=ConsentRule.ONE,
     )
     root_causes = models.JSONField(
         _("root causes"), default=list, blank=True, validators=[ChoiceListValidator(RootCause)]
@@ -567,11 +588,17 @@ class Case(models.Model):
         if phase == Phase.CLOSED:
             items.extend(self._closing_items())
         if phase is not None:
-            uninformed = [p.label for p in pupils if not p.guardians_informed]
+            # Every pupil whose guardians must be told: central pupils, and bystanders whose
+            # position is experienced harm, acted harmfully or both.
+            uninformed = [
+                p.label
+                for p in self.parties.all()
+                if needs_informing(p) and not p.guardians_informed
+            ]
             items.append(
                 ChecklistItem(
                     gettext(
-                        "Guardians of every central pupil informed (Basic Education Act §29.7)"
+                        "Guardians of every pupil involved informed (Basic Education Act §29.7)"
                     ),
                     not uninformed,
                     gettext("Guardians not informed: %(names)s") % {"names": ", ".join(uninformed)}
@@ -794,7 +821,7 @@ def not_in_future(value):
 class Party(models.Model):
     """A person in a case (osallinen). Central or bystander, never "bully" or "victim"."""
 
-    personal_fields = ("name", "class_name", "contact", "consent_scope", "support_needs")
+    personal_fields = ("name", "class_name", "contact", "support_needs")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role in the case"), max_length=20, choices=PartyRole.choices)
@@ -819,18 +846,6 @@ class Party(models.Model):
         help_text=_("Never required. K-0 does not label anyone a culprit or a victim."),
     )
     contact = models.CharField(_("contact details"), max_length=200, blank=True)
-    consent_given_on = models.DateField(
-        _("consent given on"), null=True, blank=True, validators=[dates.past_date_around_referral]
-    )
-    consent_given_by = models.ForeignKey(
-        "self",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="consents_given",
-        verbose_name=_("consent given by"),
-    )
-    consent_scope = models.CharField(_("scope of consent"), max_length=300, blank=True)
     heard_on = models.DateField(
         _("heard on"), null=True, blank=True, validators=[dates.past_date_around_referral]
     )
@@ -864,8 +879,24 @@ class Party(models.Model):
         return self.name
 
     @property
+    def consent_state(self) -> str:
+        """Consent under the case's rule, from the guardians' answers (`pupil_consent`)."""
+        return pupil_consent(self, self.case.consent_rule)
+
+    def get_consent_state_display(self) -> str:
+        return str(PupilConsent(self.consent_state).label)
+
+    @property
     def has_consent(self) -> bool:
-        return bool(self.consent_given_on and self.consent_given_by_id)
+        return self.consent_state in (PupilConsent.GIVEN, PupilConsent.NOT_NEEDED)
+
+    @property
+    def consent_withdrawn(self) -> bool:
+        return self.consent_state == PupilConsent.WITHDRAWN
+
+    @property
+    def needs_informing(self) -> bool:
+        return needs_informing(self)
 
     @property
     def guardians_informed(self) -> bool:
@@ -890,6 +921,16 @@ class Guardianship(models.Model):
     informed_how = models.CharField(
         _("informed how"), max_length=20, choices=InformedHow.choices, blank=True
     )
+    informed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("informed by"),
+    )
+    # The consent rule "every guardian with custody" counts only these.
+    custody = models.BooleanField(_("has custody"), default=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -1230,3 +1271,17 @@ class AccessLog(models.Model):
         verbose_name_plural = _("access log")
         default_permissions = ("view",)
         indexes = [models.Index(fields=["case", "-at"])]
+
+
+# Duties and safety (consent per guardian, notices, safety plan, service referrals) live in
+# their own module; imported here so that Django finds the models and the rules above can
+# use them.
+from .models_duties import (  # noqa: E402
+    GuardianConsent,
+    PupilConsent,
+    SafetyMeasure,
+    ServiceReferral,
+    StatutoryNotice,
+    needs_informing,
+    pupil_consent,
+)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from k0 import converters  # noqa: F401 - registers <caseref:…>
 
-from . import oversight, views
+from . import oversight, views, views_duties
 
 app_name = "cases"
 
@@ -23,6 +23,30 @@ for slug in views.CHILD_KINDS:
         path(
             f"<caseref:reference>/{slug}/<int:pk>/remove/",
             views.child_delete,
+            {"kind": slug},
+            name=f"{name}_remove",
+        ),
+    ]
+
+# Duties and safety (views_duties): consents, notices, safety measures, service referrals.
+for slug in views_duties.DUTY_KINDS:
+    name = slug.replace("-", "_")
+    _child_urls += [
+        path(
+            f"<caseref:reference>/{slug}/add/",
+            views_duties.duty_form,
+            {"kind": slug},
+            name=f"{name}_add",
+        ),
+        path(
+            f"<caseref:reference>/{slug}/<int:pk>/",
+            views_duties.duty_form,
+            {"kind": slug},
+            name=f"{name}_edit",
+        ),
+        path(
+            f"<caseref:reference>/{slug}/<int:pk>/remove/",
+            views_duties.duty_delete,
             {"kind": slug},
             name=f"{name}_remove",
         ),
@@ -55,5 +79,6 @@ urlpatterns = [
         views.attachment_remove,
         name="attachment_remove",
     ),
+    path("<caseref:reference>/consent-rule/", views_duties.consent_rule, name="consent_rule"),
     *_child_urls,
 ]

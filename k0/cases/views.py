@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from schools.models import Role
 from schools.roles import has_role, role_required, schools_where
 
-from . import forms
+from . import due, forms
 from .access import get_case_for, refuses_closed_case
 from .attachments import EXTENSIONS, download_name
 from .choices import PHASE_ORDER, Phase
@@ -187,6 +187,17 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
                 "principal-review",
             )
         )
+    for notice in case.notices.all():
+        entries.append(
+            TimelineEntry(
+                notice.made_on,
+                "notice",
+                notice.label,
+                "",
+                str(notice.made_by or ""),
+                f"notice-{notice.pk}",
+            )
+        )
     entries.append(
         TimelineEntry(case.opened_at, "phase", _("Case opened"), "", str(case.created_by))
     )
@@ -235,6 +246,7 @@ def _detail_context(case, *, full_timeline: bool = False, **extra):
         "case_labels": case.choice_labels(),
         "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
         **_review_context(case),
+        **due.case_page_context(case),
     }
     context.update(extra)
     return context
@@ -434,7 +446,9 @@ def case_close(request, reference):
     form = forms.CloseForm(
         request.POST or None,
         initial={
-            "outcome": case.outcome,
+            # "Close as discontinued", offered when a consent is withdrawn, preselects it.
+            "outcome": case.outcome
+            or ("discontinued" if request.GET.get("outcome") == "discontinued" else ""),
             "closing_summary": case.closing_summary,
             "aftercare_plan": case.aftercare_plan,
         },
@@ -493,8 +507,6 @@ def case_reopen(request, reference):
 # and one whose data is kept must not have it copied past its retention.
 FOLLOW_ON_FIELDS = [
     "referral_source",
-    "crime_report",
-    "police_request",
     "forms_of_bullying",
     "locations",
     "already_tried",

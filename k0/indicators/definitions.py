@@ -36,6 +36,7 @@ from k0.cases.choices import (
     BullyingAssessment,
     BullyingForm,
     InterventionKind,
+    NoticeKind,
     Outcome,
     ReferralSource,
     SituationAssessment,
@@ -163,6 +164,7 @@ FAMILIES = {
                 Block("source", tuple(ReferralSource.choices)),
                 Block("police", _FLAG),
                 *(Block(f"form_{form}", _FLAG, label) for form, label in BullyingForm.choices),
+                *(Block(f"notice_{kind}", _FLAG, label) for kind, label in NoticeKind.choices),
             ),
         ),
         Family("open", (Block("open", _COUNT),)),
@@ -332,6 +334,20 @@ INDICATORS = [
         family="referred",
         cells=("police:with",),
         heading=_("With police involvement"),
+    ),
+    Indicator(
+        "notices",
+        _("Cases referred by kind of notice"),
+        "Vireille tulleet tapaukset ilmoituksen lajin mukaan",
+        "cases",
+        _(
+            "Among the cases referred in the period, the number with at least one notice of "
+            "each kind recorded (child welfare notification, crime report, police request for "
+            "assistance, other). A case may have several kinds, so they do not add up to the "
+            "cases."
+        ),
+        family="referred",
+        cells=("notice_*:with",),
     ),
     Indicator(
         "police_involvement_share",
@@ -551,6 +567,11 @@ TABLES = [
         "forms",
         _("Forms of bullying in cases referred"),
         ("forms_of_bullying", "cases_referred"),
+    ),
+    TableSpec(
+        "notices",
+        _("Notices in cases referred"),
+        ("notices", "cases_referred"),
     ),
     TableSpec("open", _("Cases open at the end of the period"), ("cases_open_at_end",)),
     TableSpec(

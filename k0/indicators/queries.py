@@ -48,12 +48,14 @@ from k0.cases.choices import (
     BullyingForm,
     InterventionKind,
     InterventionStatus,
+    NoticeKind,
     Outcome,
     PartyKind,
     ReferralSource,
     SituationAssessment,
 )
 from k0.cases.models import Case, FollowUp, Intervention, Party, PartyGroup
+from k0.cases.models_duties import POLICE_NOTICES, StatutoryNotice
 from schools.models import Area
 
 from .definitions import (
@@ -141,6 +143,7 @@ def _any(qs: list[Q]) -> Q:
 # which costs more than the queries themselves when checked row by row.
 _SOURCES = frozenset(ReferralSource.values)
 _FORMS = tuple(BullyingForm.values)
+_NOTICES = tuple(NoticeKind.values)
 _OUTCOMES = frozenset(Outcome.values)
 _INTERVENTION_KINDS = frozenset(InterventionKind.values)
 _ASSESSMENTS = {
@@ -317,6 +320,12 @@ def _referred(c: _Counting) -> None:
     def with_form(form: str):
         return lambda period: referred_in(period) & _sql().has_form(form)
 
+    def notices(kinds) -> Exists:
+        return Exists(StatutoryNotice.objects.filter(case=OuterRef("pk"), kind__in=kinds))
+
+    def with_notice(kind: str):
+        return lambda period: referred_in(period) & Q(notices([kind]))
+
     rows = (
         Case.objects.filter(c.in_any(referred_in))
         .order_by()
@@ -324,9 +333,8 @@ def _referred(c: _Counting) -> None:
         .values(
             **_SCHOOL,
             source=F("referral_source"),
-            police=ExpressionWrapper(
-                Q(crime_report=True) | Q(police_request=True), output_field=BooleanField()
-            ),
+            # A crime report or a police request for assistance recorded as a notice.
+            police=ExpressionWrapper(Q(notices(POLICE_NOTICES)), output_field=BooleanField()),
         )
         .annotate(
             **c.per_period(referred_in),
@@ -334,6 +342,11 @@ def _referred(c: _Counting) -> None:
                 f"{form}_{i}": value
                 for form in _FORMS
                 for i, value in enumerate(c.per_period(with_form(form)).values())
+            },
+            **{
+                f"notice_{kind}_{i}": value
+                for kind in _NOTICES
+                for i, value in enumerate(c.per_period(with_notice(kind)).values())
             },
         )
     )
@@ -352,6 +365,10 @@ def _referred(c: _Counting) -> None:
                 with_it = row[f"{form}_{i}"]
                 counts.add("referred", key, f"form_{form}:with", with_it)
                 counts.add("referred", key, f"form_{form}:without", n - with_it)
+            for kind in _NOTICES:
+                with_it = row[f"notice_{kind}_{i}"]
+                counts.add("referred", key, f"notice_{kind}:with", with_it)
+                counts.add("referred", key, f"notice_{kind}:without", n - with_it)
 
 
 @_counts("open")

@@ -36,13 +36,28 @@ from k0.cases.models import (
     PhaseChange,
     PrincipalReview,
 )
+from k0.cases.models_duties import (
+    GuardianConsent,
+    SafetyMeasure,
+    ServiceReferral,
+    StatutoryNotice,
+)
 from k0.cases.pseudonyms import party_pseudonyms
 
 from .inactive import InactivityReport, handle_inactive_cases
 
 log = logging.getLogger("k0.retention")
 
-CHILD_MODELS = [Intervention, Agreement, FollowUp, CaseNote, PrincipalReview]
+CHILD_MODELS = [
+    Intervention,
+    Agreement,
+    FollowUp,
+    CaseNote,
+    PrincipalReview,
+    StatutoryNotice,
+    SafetyMeasure,
+    ServiceReferral,
+]
 UNTRACKED_MODELS = [PhaseChange]  # no history table
 
 
@@ -102,6 +117,22 @@ def delete_generated_files(case: Case) -> int:
     return count
 
 
+def scrub_duties_of_parties(party_ids: list[int]) -> None:
+    """Blanks the free text of the consents given for or by these parties, and of the
+    notices, safety measures and service referrals about them (early erasure of a party)."""
+    consents = list(
+        GuardianConsent.objects.filter(
+            Q(pupil_id__in=party_ids) | Q(guardian_id__in=party_ids)
+        ).values_list("pk", flat=True)
+    )
+    _scrub(GuardianConsent, consents, {name: "" for name in GuardianConsent.personal_fields})
+    for model, key in ((StatutoryNotice, "pupil_id"), (SafetyMeasure, "party_id")):
+        ids = list(model.objects.filter(**{f"{key}__in": party_ids}).values_list("pk", flat=True))
+        _scrub(model, ids, {name: "" for name in model.personal_fields})
+    ids = list(ServiceReferral.objects.filter(party_id__in=party_ids).values_list("pk", flat=True))
+    _scrub(ServiceReferral, ids, {name: "" for name in ServiceReferral.personal_fields})
+
+
 @transaction.atomic
 def pseudonymise_case(case_id: int, *, policy: str, now=None) -> bool:
     """Removes the personal data of one case. Returns False if it is not due (any more):
@@ -111,6 +142,7 @@ def pseudonymise_case(case_id: int, *, policy: str, now=None) -> bool:
         return False
     parties = list(case.parties.prefetch_related("pupil_links"))
     pseudonymise_parties(parties)
+    scrub_duties_of_parties([p.pk for p in parties])
     for index, group in enumerate(case.groups.order_by("pk"), start=1):
         with translation.override(settings.LANGUAGE_CODE):
             _scrub(PartyGroup, [group.pk], {"name": _("Group %(n)s") % {"n": index}})

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from k0.cases.models import Agreement, Guardianship, Intervention, Party
+from k0.cases.models_duties import (
+    GuardianConsent,
+    SafetyMeasure,
+    ServiceReferral,
+    StatutoryNotice,
+)
 
 
 def _date(value):
@@ -36,9 +43,6 @@ def party_record(party: Party) -> dict:
             "gender": party.get_gender_display(),
             "position": party.get_position_display(),
             "contact": party.contact,
-            "consent_given_on": _date(party.consent_given_on),
-            "consent_given_by": party.consent_given_by.name if party.consent_given_by else None,
-            "consent_scope": party.consent_scope,
             "heard_on": _date(party.heard_on),
             "support_needs": party.support_needs,
         },
@@ -59,6 +63,7 @@ def party_record(party: Party) -> dict:
             for link in guardians
         ],
         "guardian_of": [{"name": link.pupil.name} for link in pupils],
+        **duties_record(party),
         "interventions": [
             {
                 "date": _date(i.date),
@@ -89,10 +94,64 @@ def party_record(party: Party) -> dict:
     }
 
 
+def duties_record(party: Party) -> dict:
+    """Consents given or refused for or by the party, notices about the pupil, safety
+    measures and service referrals of the party."""
+    consents = (
+        GuardianConsent.objects.filter(Q(pupil=party) | Q(guardian=party))
+        .select_related("pupil", "guardian")
+        .order_by("pk")
+    )
+    return {
+        "consents": [
+            {
+                "pupil": c.pupil.name,
+                "guardian": c.guardian.name if c.guardian else None,
+                "answer": c.get_status_display(),
+                "date": _date(c.decided_on),
+                "scope": c.scope,
+                "recorded_how": c.get_recorded_how_display(),
+                "reason": c.reason,
+                "withdrawn_on": _date(c.withdrawn_on),
+                "withdrawal_reason": c.withdrawal_reason,
+            }
+            for c in consents
+        ],
+        "notices": [
+            {
+                "kind": n.label,
+                "date": _date(n.made_on),
+                "office": n.office,
+                "police_case_number": n.police_case_number,
+            }
+            for n in StatutoryNotice.objects.filter(pupil=party).order_by("made_on", "pk")
+        ],
+        "safety_measures": [
+            {
+                "kind": m.get_kind_display(),
+                "what": m.what,
+                "starts_on": _date(m.starts_on),
+                "review_on": _date(m.review_on),
+                "status": m.get_status_display(),
+            }
+            for m in SafetyMeasure.objects.filter(party=party).order_by("starts_on", "pk")
+        ],
+        "service_referrals": [
+            {
+                "service": r.label,
+                "date": _date(r.referred_on),
+                "status": r.get_status_display(),
+            }
+            for r in ServiceReferral.objects.filter(party=party).order_by("referred_on", "pk")
+        ],
+    }
+
+
 @transaction.atomic
 def erase_party(party: Party) -> None:
     """Pseudonymises one party early, including its history rows."""
-    from .retention import pseudonymise_parties
+    from .retention import pseudonymise_parties, scrub_duties_of_parties
 
     parties = list(party.case.parties.prefetch_related("pupil_links"))
     pseudonymise_parties(parties, only={party.pk})
+    scrub_duties_of_parties([party.pk])

@@ -13,7 +13,7 @@ from k0.cases.services import open_case
 from tests.accounts.factories import UserFactory
 from tests.schools.factories import SchoolFactory
 
-__all__ = ["CaseFactory", "add_guardian", "add_party", "make_case"]
+__all__ = ["CaseFactory", "add_guardian", "add_party", "give_consent", "make_case"]
 
 INFORMED_ON = dt.date(2026, 9, 3)
 
@@ -65,6 +65,15 @@ def make_case(*, school, responsible, members=(), coordinator=None, **overrides)
         members=members,
         coordinator=coordinator,
         **overrides,
+    )
+
+
+def give_consent(pupil, guardian, on=dt.date(2026, 9, 2), **fields):
+    """`guardian` gives consent for `pupil` on `on`."""
+    from k0.cases.models_duties import ConsentStatus, GuardianConsent
+
+    return GuardianConsent.objects.create(
+        pupil=pupil, guardian=guardian, status=ConsentStatus.GIVEN, decided_on=on, **fields
     )
 
 

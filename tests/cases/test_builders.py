@@ -35,7 +35,7 @@ def test_advance_keeps_the_parties_a_case_has_and_records_what_they_lack(db):
     assert case.parties.count() == 2
     pupil.refresh_from_db()
     guardian.refresh_from_db()
-    assert pupil.consent_given_by == guardian and pupil.heard_on and guardian.heard_on
+    assert pupil.consents.get().guardian == guardian and pupil.heard_on and guardian.heard_on
     assert not case.interventions.exists()
 
 

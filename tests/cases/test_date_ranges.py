@@ -135,7 +135,6 @@ def _child_forms(case):
     responsible = case.responsible.pk
     return {
         "heard_on": ("parties_add", {"name": TYPED, "role": "central", "kind": "pupil"}),
-        "consent_given_on": ("parties_add", {"name": TYPED, "role": "central", "kind": "pupil"}),
         "informed_on": (
             "guardians_add",
             {"guardian": guardian.pk, "pupil": pupil.pk, "informed_how": "phone"},
@@ -153,11 +152,11 @@ def _child_forms(case):
 # Where a form's own rule relative to the referral refuses a date first (heard or consent
 # more than a year before it, a review or completion before it), that message is the one
 # shown: no code to check, but the date is refused all the same.
-RELATIVE_FIRST = {"heard_on", "consent_given_on", "review_on", "done_at"}
+RELATIVE_FIRST = {"heard_on", "review_on", "done_at"}
 CHILD_CASES = [
     (field, value, None if field in RELATIVE_FIRST and code == "too_early" else code)
     for fields, values in (
-        (("heard_on", "consent_given_on", "informed_on", "done_at"), PAST_DATES),
+        (("heard_on", "informed_on", "done_at"), PAST_DATES),
         (("date", "review_on", "due_date"), PLANNED_DATES),
     )
     for field in fields

@@ -11,6 +11,7 @@ from k0.cases.choices import InterventionStatus, Outcome, PartyKind, PartyRole, 
 from k0.cases.models import FollowUp, Intervention, PhaseChange, PhaseError
 
 from .conftest import add_guardian, add_party
+from .factories import give_consent
 
 D = dt.date
 
@@ -24,16 +25,14 @@ def test_mapping_needs_consent_for_every_central_pupil(case, case_team_member):
     pupil_a = add_party(case, "Aada Esimerkki")
     pupil_b = add_party(case, "Bertta Esimerkki")
     guardian = add_guardian(case, pupil_a, "Anna Esimerkki")
-    pupil_a.consent_given_on, pupil_a.consent_given_by = D(2026, 9, 2), guardian
-    pupil_a.save()
+    give_consent(pupil_a, guardian)
     with pytest.raises(PhaseError) as error:
         case.advance_to(Phase.MAPPING, by=case_team_member)
     assert error.value.missing == ["Huoltajan suostumus puuttuu: Bertta Esimerkki"]
     assert case.phase == Phase.REFERRAL
 
     guardian_b = add_guardian(case, pupil_b, "Bruno Esimerkki")
-    pupil_b.consent_given_on, pupil_b.consent_given_by = D(2026, 9, 2), guardian_b
-    pupil_b.save()
+    give_consent(pupil_b, guardian_b)
     change = case.advance_to(Phase.MAPPING, by=case_team_member)
     assert case.phase == Phase.MAPPING
     assert (change.from_phase, change.to_phase, change.changed_by) == (
@@ -283,8 +282,7 @@ def test_every_forward_guard_matches_its_rule(state, case, case_team_member):
                     heard_on=D(2026, 9, 5) if p["guardian_heard"] else None,
                 )
                 if p["consent"]:
-                    pupil.consent_given_on, pupil.consent_given_by = D(2026, 9, 2), guardian
-                    pupil.save()
+                    give_consent(pupil, guardian)
         for status in state["interventions"]:
             Intervention.objects.create(case=case, kind="joint", date=D(2026, 10, 1), status=status)
         target = case.next_phase

@@ -27,7 +27,6 @@ def purged(case, case_team_member):
     """The fixture case, referred by the police, closed in 2019 and pseudonymised since."""
     Case.objects.filter(pk=case.pk).update(
         referral_source="police",
-        crime_report=True,
         locations=["school_day"],
         already_tried=["kiva_team"],
         referral_source_detail="Salainen poliisi",
@@ -90,7 +89,7 @@ def test_new_case_follows_the_old_one_and_copies_nothing_personal(
     assert response.status_code == 200
     form = response.context["form"]
     assert form.initial["school"] == school.pk
-    assert form.initial["referral_source"] == "police" and form.initial["crime_report"] is True
+    assert form.initial["referral_source"] == "police"
     assert form.initial["forms_of_bullying"] == purged.forms_of_bullying
     assert form.initial["locations"] == ["school_day"]
     assert "known_at_referral" not in form.initial

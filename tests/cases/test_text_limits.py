@@ -83,7 +83,6 @@ FORMS = {
             "name": 200,
             "class_name": 20,
             "contact": 200,
-            "consent_scope": 300,
             "support_needs": limits.DETAIL,
         },
         lambda case, field: Party.objects.filter(case=case).values_list(field, flat=True),

@@ -26,6 +26,7 @@ from k0.cases.models import (
     Intervention,
     PartyGroup,
 )
+from k0.cases.models_duties import StatutoryNotice
 from schools.models import SchoolKind
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import make_case
@@ -106,7 +107,8 @@ def city(db):
         )
 
     # c1: school A, referred and closed (resolved) within the school year.
-    c1 = case(a, D(2025, 9, 1), "guardian", ["verbal", "online"], crime_report=True)
+    c1 = case(a, D(2025, 9, 1), "guardian", ["verbal", "online"])
+    StatutoryNotice.objects.create(case=c1, kind="crime_report", made_on=D(2025, 9, 2))
     c1.summary = "Yhteenveto salaisuus"
     c1.save()
     aino = party(c1, "Aino Salainen", grade=7, heard_on=D(2025, 9, 10))
@@ -142,7 +144,8 @@ def city(db):
     close_directly(c1, Outcome.RESOLVED, dt.datetime(2026, 3, 10, 12, 0, tzinfo=HELSINKI))
 
     # c2: school B, closed (improved) at 23:30 on 31 July, Helsinki time: still this year.
-    c2 = case(b, D(2025, 10, 15), "school_staff", ["physical"], police_request=True)
+    c2 = case(b, D(2025, 10, 15), "school_staff", ["physical"])
+    StatutoryNotice.objects.create(case=c2, kind="police_request", made_on=D(2025, 10, 15))
     pekka = party(c2, "Pekka Piilo", grade=8, heard_on=D(2025, 10, 20))
     party(c2, "Paula Piilo", grade=8, heard_on=D(2025, 10, 20))
     guardian_of(c2, pekka, "Huoltaja Piilo", heard_on=D(2025, 10, 21))

@@ -123,14 +123,11 @@ def categorical_snapshot():
                 "school_id",
                 "forms_of_bullying",
                 "referral_source",
-                "crime_report",
                 "root_causes",
             )
         ),
         "parties": list(
-            Party.objects.order_by("pk").values_list(
-                "case_id", "role", "kind", "grade", "heard_on", "consent_given_on"
-            )
+            Party.objects.order_by("pk").values_list("case_id", "role", "kind", "grade", "heard_on")
         ),
         "groups": list(PartyGroup.objects.order_by("pk").values_list("head_count", "grade")),
         "interventions": list(Intervention.objects.order_by("pk").values_list("kind", "date")),
