@@ -188,6 +188,23 @@ def _uninformed_pupils(cases):
     )
 
 
+def informing_overdue(today: dt.date | None = None) -> Exists:
+    """For a case queryset: whether the §29.7 deadline of a pupil of the case has passed with
+    a guardian not informed (the case list's flag), in the same query."""
+    today = today or timezone.localdate()
+    cutoff = today - dt.timedelta(days=settings.INFORMING_DEADLINE_DAYS)
+    midnight = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
+    links = Guardianship.objects.filter(pupil=OuterRef("pk"))
+    pupils = (
+        Party.objects.filter(case=OuterRef("pk"), created_at__lt=midnight)
+        .filter(NEEDS_INFORMING)
+        .filter(~Exists(links) | Exists(links.filter(informed_on__isnull=True)))
+        .filter(case__referred_on__lt=cutoff)
+        .exclude(case__phase=Phase.CLOSED)
+    )
+    return Exists(pupils)
+
+
 def _unanswered_consents(cases):
     """Pupils expected to consent (central, or a bystander heard individually) without an
     answer: no answer at all, or, under the rule "every guardian with custody", a guardian

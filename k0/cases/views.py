@@ -62,6 +62,7 @@ def case_list(request):
         Case.objects.visible_to(request.user)
         .select_related("school", "responsible")
         .with_follow_up_signals()
+        .annotate(informing_overdue=due.informing_overdue())
         .order_by("-opened_at")
     )
     case_filter = CaseFilter(request.GET or None, queryset=base, schools=schools)

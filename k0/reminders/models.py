@@ -234,3 +234,35 @@ class ClosureNotice(Outbox):
             )
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+
+class DutyReminder(Outbox):
+    """A reminder of a duty that has come due (k0.cases.due): guardians not informed by the
+    §29.7 deadline, an agreement review or a safety-measure review. Unique per duty, its due
+    date and recipient, so each is reminded once; a review moved to a new date is reminded
+    again when that comes. The e-mail carries references and links only."""
+
+    kind = models.CharField(_("kind"), max_length=20)
+    object_id = models.PositiveIntegerField(_("record"))
+    due_on = models.DateField(_("due"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case")
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+
+    class Meta:
+        verbose_name = _("duty reminder")
+        verbose_name_plural = _("duty reminders")
+        ordering = ["-due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "due_on", "recipient"],
+                name="duty_reminder_once",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "recipient"])]

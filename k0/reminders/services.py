@@ -251,6 +251,7 @@ def run_daily(*, today: dt.date | None = None, digest: bool | None = None) -> Su
     if digest is None:
         digest = today.isoweekday() == settings.DIGEST_WEEKDAY
     summary = send_follow_up_reminders(today=today)
+    _add_duties(summary, today=today)
     if digest:
         digests = send_weekly_digests(today=today)
         summary.digests = digests.digests
@@ -272,6 +273,16 @@ def run_daily(*, today: dt.date | None = None, digest: bool | None = None) -> Su
     return summary
 
 
+def _add_duties(summary: Summary, *, today: dt.date, record: bool = True) -> None:
+    """Reminders of duties come due (§29.7 informing, agreement and safety reviews)."""
+    from .duties import send_duty_reminders
+
+    recorded, sent, failed = send_duty_reminders(today=today, record=record)
+    summary.reminders_recorded += recorded
+    summary.reminder_emails += sent
+    summary.failed += failed
+
+
 def _count(summary: Summary, result: Result, attribute: str) -> None:
     if result == Result.SENT:
         setattr(summary, attribute, getattr(summary, attribute) + 1)
@@ -284,6 +295,7 @@ def retry_pending(*, today: dt.date | None = None) -> Summary:
     passed, a run whose worker died). Records nothing new: that is the daily run's job."""
     today = today or timezone.localdate()
     summary = send_follow_up_reminders(today=today, record=False)
+    _add_duties(summary, today=today, record=False)
     logs = DigestLog.objects.filter(
         week_start=week_start(today),
         status=DeliveryStatus.PENDING,

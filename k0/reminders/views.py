@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from k0.cases import due
 from k0.cases.access import get_case_for, refuses_closed_case
 from k0.cases.choices import Phase
 from k0.cases.models import Case, FollowUp, Intervention
@@ -49,6 +50,11 @@ def my_work(request):
             .order_by("last_activity_at")
         ),
         "stale_days": settings.CASE_STALE_DAYS,
+        # §29.7 informing, agreement and safety reviews, unanswered consent (k0.cases.due);
+        # follow-ups have their own lists.
+        "duties": [
+            item for item in due.for_cases(cases, today) if item.kind != due.DueKind.FOLLOW_UP
+        ],
         "now": timezone.localtime(),
     }
     template = "reminders/_my_work.html" if request.htmx else "reminders/my_work.html"

@@ -23,10 +23,13 @@ from k0.cases.models import (
     Intervention,
     PartyGroup,
 )
+from k0.cases.models_duties import SafetyMeasure, ServiceReferral, StatutoryNotice
 from k0.cases.views import CHILD_KINDS
+from k0.cases.views_duties import DUTY_KINDS
 from k0.reminders.models import MeetingInvitation
 
 from .conftest import add_guardian, add_party
+from .factories import give_consent
 
 REFUSAL = "The case is closed. Reopen it to make changes."
 
@@ -76,13 +79,23 @@ def _records(case, member):
         ),
         "notes": CaseNote.objects.create(case=case, author=member, text="Soitettu."),
         "attachment": attachment,
+        "consents": give_consent(pupil, guardian),
+        "notices": StatutoryNotice.objects.create(
+            case=case, kind="child_welfare", made_on=dt.date(2026, 9, 2)
+        ),
+        "safety-measures": SafetyMeasure.objects.create(
+            case=case, kind="safe_adult", what="x", owner=member, starts_on=dt.date(2026, 9, 2)
+        ),
+        "service-referrals": ServiceReferral.objects.create(
+            case=case, party=pupil, service="school_nurse", referred_on=dt.date(2026, 9, 2)
+        ),
     }
 
 
 def _refused_urls():
     """(URL name, kwargs maker) of every POST that changes a case."""
     urls = []
-    for slug in CHILD_KINDS:
+    for slug in [*CHILD_KINDS, *DUTY_KINDS]:
         name = slug.replace("-", "_")
         urls += [
             (f"cases:{name}_add", lambda ref, rec, slug=slug: [ref]),
@@ -92,6 +105,7 @@ def _refused_urls():
     urls += [
         ("cases:edit_referral", lambda ref, rec: [ref]),
         ("cases:edit_work", lambda ref, rec: [ref]),
+        ("cases:consent_rule", lambda ref, rec: [ref]),
         ("cases:team", lambda ref, rec: [ref]),
         ("cases:attachment_add", lambda ref, rec: [ref]),
         ("cases:attachment_remove", lambda ref, rec: [ref, rec["attachment"].pk]),
