@@ -52,9 +52,9 @@ def my_work(request):
         "stale_days": settings.CASE_STALE_DAYS,
         # §29.7 informing, agreement and safety reviews, unanswered consent (k0.cases.due);
         # follow-ups have their own lists.
-        "duties": [
-            item for item in due.for_cases(cases, today) if item.kind != due.DueKind.FOLLOW_UP
-        ],
+        "duties": due.for_cases(
+            cases, today, kinds=[k for k in due.DueKind if k != due.DueKind.FOLLOW_UP]
+        ),
         "now": timezone.localtime(),
     }
     template = "reminders/_my_work.html" if request.htmx else "reminders/my_work.html"
