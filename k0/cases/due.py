@@ -14,19 +14,30 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AgreementStatus, ConsentRule, InterventionKind, PartyKind, PartyRole, Phase
+from .choices import (
+    AgreementStatus,
+    ConsentRule,
+    InterventionKind,
+    NoticeKind,
+    PartyKind,
+    PartyRole,
+    Phase,
+)
 from .models import Agreement, Case, FollowUp, Guardianship, Party
 from .models_duties import (
     NEEDS_INFORMING,
     GuardianConsent,
     MeasureStatus,
     PupilConsent,
+    ReferralStatus,
     SafetyMeasure,
+    ServiceReferral,
+    StatutoryNotice,
     informing_deadline,
     needs_informing,
 )
@@ -351,3 +362,36 @@ def case_page_context(case: Case) -> dict:
         "withdrawn_consents": [p for p in parties if p.is_pupil and p.consent_withdrawn],
         "referrals_by_party": [(p, by_party[p.pk]) for p in parties if p.pk in by_party],
     }
+
+
+def duty_counts(case: Case, today: dt.date | None = None) -> dict:
+    """The duties of a case as counts only, for the principal's progress page: no names, no
+    text, no office or police case number."""
+    today = today or timezone.localdate()
+    notices = dict(
+        StatutoryNotice.objects.filter(case=case)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    referrals = dict(
+        ServiceReferral.objects.filter(case=case)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    measures = SafetyMeasure.objects.filter(case=case, status=MeasureStatus.ACTIVE)
+    informing = [i for i in for_case_rows(case, today) if i.kind == DueKind.INFORMING]
+    return {
+        "notices": [(label, notices.get(kind, 0)) for kind, label in NoticeKind.choices],
+        "referrals": [(label, referrals.get(s, 0)) for s, label in ReferralStatus.choices],
+        "active_measures": measures.count(),
+        "measure_reviews_overdue": measures.filter(review_on__lt=today).count(),
+        "informing_open": len(informing),
+        "informing_overdue": sum(1 for i in informing if i.overdue),
+    }
+
+
+def for_case_rows(case: Case, today: dt.date) -> list[DueItem]:
+    """`for_cases` for one case (when its rows are not prefetched)."""
+    return for_cases(Case.objects.filter(pk=case.pk), today, kinds=[DueKind.INFORMING])

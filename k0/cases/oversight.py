@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from schools.models import Role
 from schools.roles import role_required, schools_where
 
-from . import forms
+from . import due, forms
 from .access import get_case_for, progress_case
 from .audit import log_access
 from .choices import Phase
@@ -141,7 +141,9 @@ def case_progress(request, reference, review_form=None):
         Prefetch(
             "parties",
             queryset=Party.objects.prefetch_related(
-                "pupil_links", Prefetch("guardian_links", queryset=Guardianship.objects.all())
+                "pupil_links",
+                Prefetch("guardian_links", queryset=Guardianship.objects.all()),
+                "consents",
             ),
         ),
         "groups",
@@ -162,6 +164,7 @@ def case_progress(request, reference, review_form=None):
         "can_acknowledge": case.awaits_acknowledgement,
         "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
         "today": timezone.localdate(),
+        "duty_counts": due.duty_counts(case),
     }
     return render(request, "cases/progress.html", context)
 

@@ -220,6 +220,10 @@ EXPECTED_CITY = {
     ("referral_sources", "police"): 1,  # c6
     ("referral_sources", "health_care"): 0,  # c4 is last year's
     ("police_involvement", None): 2,  # c1 crime report, c2 police request
+    ("notices", "crime_report"): 1,  # c1
+    ("notices", "police_request"): 1,  # c2
+    ("notices", "child_welfare"): 0,
+    ("notices", "other"): 0,
     ("police_involvement_share", None): 40.0,
     ("forms_of_bullying", "verbal"): 1,  # c1 (c4 is last year's)
     ("forms_of_bullying", "online"): 2,  # c1, c3
