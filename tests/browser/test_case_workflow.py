@@ -154,10 +154,16 @@ def edit_party(page, watch, name, **dates):
     panel = open_panel(page, party_link(page, name))
     expect(panel.locator("#id_name")).to_have_value(name)
     for field, value in dates.items():
-        if field == "consent_given_by":
-            panel.locator("#id_consent_given_by").select_option(label=value)
-        else:
-            panel.locator(f"#id_{field}").fill(iso(value))
+        panel.locator(f"#id_{field}").fill(iso(value))
+    save_panel(page, watch)
+
+
+def record_consent(page, watch, guardian, pupil):
+    panel = open_panel(page, link(page, "Kirjaa huoltajan suostumus", "/consents/add/"))
+    panel.locator("#id_pupil").select_option(label=pupil)
+    panel.locator("#id_guardian").select_option(label=guardian)
+    panel.locator("input[name=status][value=given]").check()
+    panel.locator("#id_decided_on").fill(iso(CONSENT_ON))
     save_panel(page, watch)
 
 
@@ -207,7 +213,7 @@ def test_team_member_runs_a_case_from_referral_to_closure(page, live_server, tea
     for guardian, pupil in GUARDIANS.items():
         link_guardian(page, watch, guardian, pupil)
     for guardian, pupil in GUARDIANS.items():
-        edit_party(page, watch, pupil, consent_given_on=CONSENT_ON, consent_given_by=guardian)
+        record_consent(page, watch, guardian, pupil)
     expect(page.locator(".checklist__item:not(.checklist__item--done)")).to_have_count(0)
     advance(page, watch, "mapping")
 
@@ -309,7 +315,7 @@ def test_team_member_runs_a_case_from_referral_to_closure(page, live_server, tea
     assert set(parties) == {*PUPILS, *GUARDIANS}
     assert all(p.heard_on == HEARD_ON for p in parties.values())
     for guardian, pupil in GUARDIANS.items():
-        assert parties[pupil].consent_given_by == parties[guardian]
+        assert parties[pupil].consents.get().guardian == parties[guardian]
         assert parties[pupil].guardians_informed
     intervention = Intervention.objects.get(case=case)
     assert {p.name for p in intervention.participants.all()} == set(PUPILS)
