@@ -69,7 +69,8 @@ CITY = "total"
 
 # Bumped whenever a counting rule changes: frozen figures of ended periods (`models.
 # IndicatorSnapshot`) are kept per version, so a new rule never mixes with old counts.
-DEFINITIONS_VERSION = 1
+# 2: notices counted by kind (family "referred"), police involvement read from the notices.
+DEFINITIONS_VERSION = 2
 
 
 @dataclass(frozen=True)
