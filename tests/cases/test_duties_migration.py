@@ -1,4 +1,4 @@
-"""Migration cases 0012: the referral's police flags become notices and each pupil's single
+"""Migrations cases 0012-0014: the referral's police flags become notices and each pupil's single
 consent becomes that guardian's consent record, on a database holding the old structure."""
 
 import datetime as dt
@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("cases", "0011_remove_casegroupobjectpermission")]
-AFTER = [("cases", "0012_duties_and_safety")]
+AFTER = [("cases", "0014_remove_referral_flags_and_single_consent")]
 
 
 @pytest.fixture
