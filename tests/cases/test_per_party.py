@@ -489,3 +489,50 @@ def test_case_list_queries_do_not_grow_with_parties_and_follow_ups(
     with django_assert_max_num_queries(12):
         response = team_client.get(reverse("cases:list"))
     assert response.status_code == 200
+
+
+# --- 6. documents and the principal's progress page ------------------------------------------
+
+
+@pytest.fixture
+def followed_up(case, case_team_member, two_pupils, follow_up):
+    aino, bruno = two_pupils
+    for text in ("Ei kuvia.", "Välitunnit rauhassa."):
+        agreement = Agreement.objects.create(case=case, text=text, status="kept")
+        agreement.parties.set([aino])
+    follow_up.done_at = dt.date(2026, 11, 21)
+    follow_up.save()
+    FollowUpAnswer.objects.create(
+        follow_up=follow_up, party=aino, bullying="stopped", situation="better", agreements="kept"
+    )
+    FollowUpAnswer.objects.create(
+        follow_up=follow_up, party=bruno, bullying="continued", situation="worse"
+    )
+    return aino, bruno
+
+
+def test_principal_progress_shows_each_pseudonyms_status_without_names(
+    client, principal, case, followed_up
+):
+    client.force_login(principal)
+    page = client.get(reverse("cases:progress", args=[case.reference])).content.decode()
+    status = page[
+        page.index('id="party-status"') : page.index("</table>", page.index('id="party-status"'))
+    ]
+    assert "Aino" not in page and "Bruno" not in page and "Ei kuvia" not in page
+    assert 'data-kept="2" data-agreements="2"' in status
+    assert status.count("data-party-status=") == 2  # the two central pupils, not the guardian
+
+
+def test_case_summary_pdfs_show_status_per_party(case, followed_up):
+    from k0.documents.case_documents import case_summary_pdf
+    from tests.documents.test_case_documents import text_of
+
+    _, team = case_summary_pdf(case.pk, variant="team", language="en")
+    team_text = text_of(team)
+    assert "Status per party" in team_text
+    assert "Aino Oppilas" in team_text and "2 of 2 kept" in team_text
+    _, principal = case_summary_pdf(case.pk, variant="principal", language="en")
+    principal_text = text_of(principal)
+    assert "Status per party" in principal_text and "2 of 2 kept" in principal_text
+    assert "Aino" not in principal_text
