@@ -536,3 +536,20 @@ def test_case_summary_pdfs_show_status_per_party(case, followed_up):
     principal_text = text_of(principal)
     assert "Status per party" in principal_text and "2 of 2 kept" in principal_text
     assert "Aino" not in principal_text
+
+
+def test_a_follow_up_found_not_needed_on_closing_is_not_reminded_after_reopening(
+    case, case_team_member
+):
+    from k0.reminders.services import due_follow_ups
+
+    closable = _closable(case, case_team_member)
+    Agreement.objects.filter(case=closable).update(status="kept")
+    pending = FollowUp.objects.create(
+        case=closable, due_date=dt.date(2026, 11, 28), responsible=case_team_member
+    )
+    closable.close(by=case_team_member, outcome="resolved", closing_summary="S", aftercare_plan="J")
+    closable.reopen(by=case_team_member, reason="Uusi tapahtuma")
+    assert pending not in due_follow_ups(dt.date(2026, 11, 27))
+    pending.refresh_from_db()
+    assert not pending.is_open and not pending.is_overdue
