@@ -538,7 +538,7 @@ def _bystander_groups(c: _Counting) -> None:
 
 
 def collect(periods: list[Period], resolved: list[str]) -> Collected:
-    """Raw counts for each period: 9 queries whatever the number of cases and periods."""
+    """Raw counts for each period: 10 queries whatever the number of cases and periods."""
     result = {period: PeriodCounts() for period in periods}
     areas = list(Area.objects.order_by("name", "pk").values_list("pk", "name"))
     if periods:
