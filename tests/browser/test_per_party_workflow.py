@@ -174,3 +174,29 @@ def test_two_pupil_case_per_party_from_referral_to_closure(page, live_server, te
     # The count that matters to the team: it must drop (see the module docstring).
     assert len(submissions) == SUBMISSIONS_NOW, submissions
     assert SUBMISSIONS_NOW < SUBMISSIONS_BEFORE
+
+
+def test_one_click_heard_and_its_undo_swap_the_case_page_in_place(
+    page, live_server, case, case_team_member
+):
+    from tests.cases.factories import add_party
+
+    aino = add_party(case, "Aino Oppilas")
+    watch = Watch(page)
+    log_in(page, live_server, case_team_member, PASSWORD)
+    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    cell = page.locator(f"[data-heard='{aino.pk}']")
+    cell.locator("select[name=how]").select_option("phone")
+    cell.locator("[data-quick=heard]").click()
+    expect(cell.locator("[data-quick=unheard]")).to_be_visible()
+    expect(page.locator("#case-body .messages .hds-notification--success")).to_be_visible()
+    expect(page.locator(".timeline__entry--heard")).to_have_count(1)
+    assert_accessible(page)
+    aino.refresh_from_db()
+    assert aino.heard_how == "phone" and aino.heard_on == TODAY
+    cell.locator("[data-quick=unheard]").click()
+    expect(cell.locator("[data-quick=heard]")).to_be_visible()
+    expect(page.locator(".timeline__entry--heard")).to_have_count(0)
+    watch.check()
+    aino.refresh_from_db()
+    assert aino.heard_on is None
