@@ -148,7 +148,9 @@ class FollowUpAnswers:
                     )
                 )
             elif match := _CHECK_NAME.match(name):
-                agreement = Agreement.objects.filter(case=self.case, pk=match[1]).first()
+                # A number no id can be (longer than a bigint) is simply not in this case.
+                pk = int(match[1]) if len(match[1]) <= 18 else None
+                agreement = Agreement.objects.filter(case=self.case, pk=pk).first() if pk else None
                 if agreement is None:
                     message = gettext("An agreement of another case cannot be checked here.")
                 else:

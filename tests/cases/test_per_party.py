@@ -197,7 +197,9 @@ def test_checking_an_agreement_at_follow_up_changes_its_status_and_history(
     assert f'name="a{agreement.pk}"' not in team_client.get(_edit_url(case, other)).content.decode()
 
 
-@pytest.mark.parametrize("problem", ["foreign_party", "foreign_agreement", "reviewed_agreement"])
+@pytest.mark.parametrize(
+    "problem", ["foreign_party", "foreign_agreement", "reviewed_agreement", "huge_id"]
+)
 def test_bad_follow_up_answers_are_refused_with_a_message_and_nothing_is_saved(
     team_client, case, school, case_team_member, two_pupils, follow_up, problem
 ):
@@ -208,6 +210,7 @@ def test_bad_follow_up_answers_are_refused_with_a_message_and_nothing_is_saved(
     reviewed = Agreement.objects.create(case=case, text="Jo arvioitu", status="kept")
     own = Agreement.objects.create(case=case, text="Oma sopimus")
     extra = {
+        "huge_id": {"a99999999999999999999999": "kept", "p99999999999999999999_bullying": "x"},
         "foreign_party": {f"p{stranger.pk}_bullying": "stopped"},
         "foreign_agreement": {f"a{foreign.pk}": "kept"},
         "reviewed_agreement": {f"a{reviewed.pk}": "broken"},
