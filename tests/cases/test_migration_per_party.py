@@ -20,7 +20,7 @@ def _migrate(targets):
 
 
 @pytest.fixture
-def old_database(django_db_blocker):
+def old_database():
     """The database as it was before 0012; brought back to the newest state afterwards, so
     the tests that follow find the schema they expect."""
     apps = _migrate(BEFORE)
