@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -451,14 +452,14 @@ def _follow_up_answers(c: _Counting) -> None:
         )
     )
     latest: list[dict] = [{} for _ in c.periods]
+    periods_of = _periods_of_day(c.periods)
     for row in rows.iterator(chunk_size=5000):
         party, group, done, follow_up = row[:4]
         subject = (party, group)
-        for i, period in enumerate(c.periods):
-            if period.start <= done <= period.end:
-                seen = latest[i].get(subject)
-                if seen is None or (done, follow_up) > seen[:2]:
-                    latest[i][subject] = (done, follow_up, row)
+        for i in periods_of(done):
+            seen = latest[i].get(subject)
+            if seen is None or (done, follow_up) > seen[:2]:
+                latest[i][subject] = (done, follow_up, row)
     for i, period in enumerate(c.periods):
         counts = c.result[period]
         for _done, _follow_up, row in latest[i].values():
@@ -466,6 +467,27 @@ def _follow_up_answers(c: _Counting) -> None:
             for name, value in zip(("bullying", "situation", "agreements"), row[4:7], strict=True):
                 value = value if value in _ASSESSMENTS[name] else NOT_ASSESSED
                 counts.add("follow_up_answers", key, f"{name}:{value}", 1)
+
+
+def _periods_of_day(periods: list[Period]) -> Callable[[dt.date], list[int]]:
+    """The indexes of the periods a day falls in. A trend asks for many disjoint periods (one
+    per year), so each row finds its one period by bisection instead of trying them all;
+    periods that overlap (a calendar and a school year together) are tried one by one."""
+    order = sorted(range(len(periods)), key=lambda i: periods[i].start)
+    disjoint = all(
+        periods[a].end < periods[b].start for a, b in zip(order, order[1:], strict=False)
+    )
+    if not disjoint:
+        return lambda day: [i for i, p in enumerate(periods) if p.start <= day <= p.end]
+    starts = [periods[i].start for i in order]
+
+    def find(day: dt.date) -> list[int]:
+        at = bisect_right(starts, day) - 1
+        if at >= 0 and day <= periods[order[at]].end:
+            return [order[at]]
+        return []
+
+    return find
 
 
 @_counts("central", "bystanders", "children_met", "guardians_met", "staff_consulted")
