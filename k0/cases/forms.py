@@ -461,6 +461,9 @@ class FollowUpForm(CaseChildForm):
             for row in self.answers.rows
         ]
 
+    def has_optional_rows(self):
+        return any(not row.central for row in self.answers.rows)
+
     def other_checks(self):
         return [self[f"a{a.pk}"] for a in self.answers.unassigned]
 

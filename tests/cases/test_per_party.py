@@ -556,3 +556,31 @@ def test_a_follow_up_found_not_needed_on_closing_is_not_reminded_after_reopening
     assert pending not in due_follow_ups(dt.date(2026, 11, 27))
     pending.refresh_from_db()
     assert not pending.is_open and not pending.is_overdue
+
+
+def test_a_bystander_group_may_answer_too_and_shows_under_its_name(
+    team_client, case, case_team_member, two_pupils, follow_up
+):
+    from k0.cases.models import PartyGroup
+
+    aino, _ = two_pupils
+    group = PartyGroup.objects.create(case=case, name="Luokka 7B", head_count=22)
+    form = team_client.get(_edit_url(case, follow_up)).content.decode()
+    assert f'data-party="g{group.pk}"' in form
+    team_client.post(
+        _edit_url(case, follow_up),
+        _done(
+            case,
+            case_team_member,
+            **{
+                f"p{aino.pk}_bullying": "stopped",
+                f"p{aino.pk}_situation": "better",
+                f"g{group.pk}_bullying": "decreased",
+                f"g{group.pk}_situation": "same",
+            },
+        ),
+    )
+    answer = follow_up.answers.get(group=group)
+    assert (answer.bullying, answer.situation, answer.agreements) == ("decreased", "same", "")
+    page = team_client.get(case.get_absolute_url()).content.decode()
+    assert f'data-answer-group="{group.pk}"' in page and "Luokka 7B" in page
