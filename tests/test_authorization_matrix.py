@@ -199,6 +199,15 @@ EXPECTED["privacy:erase"] = rule({"administrator"}, get=POST_ONLY, post=(200, 30
 EXPECTED["cases:attachment_add"] = CASE_PAGE
 EXPECTED["cases:attachment_download"] = rule(CASE_WORKERS, post=(200,))
 EXPECTED["cases:attachment_remove"] = CASE_ACTION
+for _quick in (
+    "parties_heard",
+    "parties_unheard",
+    "guardians_informed",
+    "guardians_uninformed",
+    "follow_ups_done",
+    "follow_ups_undone",
+):
+    EXPECTED[f"cases:{_quick}"] = CASE_ACTION
 # City log-in: 404 unless OIDC_ISSUER is set (tests/accounts/test_oidc_matrix.py walks the
 # matrix again with it set, for users created by the city log-in).
 EXPECTED["oidc_login"] = rule(ALL_USERS, get=(404,), post=(405,), public=True, anonymous_get=(404,))

@@ -46,6 +46,7 @@ from k0.cases.models import (
     CasePerm,
     CaseUserObjectPermission,
     FollowUp,
+    FollowUpAnswer,
     Guardianship,
     Intervention,
     Party,
@@ -441,6 +442,23 @@ def _seed_chunk(rng, size, schools, team, perms, today):
         ],
     )
     follow_ups = _batched(FollowUp, follow_ups)
+    # Each done follow-up asked each central pupil (k0.cases.answers).
+    answers = _batched(
+        FollowUpAnswer,
+        [
+            FollowUpAnswer(
+                follow_up=follow_up,
+                party=party,
+                bullying=follow_up.bullying,
+                situation=follow_up.situation,
+                agreements=follow_up.agreements,
+            )
+            for follow_up in follow_ups
+            if follow_up.done_at
+            for party in by_case[follow_up.case_id]
+            if party.kind == PartyKind.PUPIL and party.role == PartyRole.CENTRAL
+        ],
+    )
     notes = _batched(CaseNote, notes)
     _batched(PhaseChange, changes)
     _batched(CaseUserObjectPermission, permission_rows)
@@ -453,6 +471,7 @@ def _seed_chunk(rng, size, schools, team, perms, today):
         (Intervention, interventions),
         (Agreement, agreements),
         (FollowUp, follow_ups),
+        (FollowUpAnswer, answers),
         (CaseNote, notes),
     ):
         _history(model, objects, user_id, when)

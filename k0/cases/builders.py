@@ -17,6 +17,7 @@ from django.db.models import Q
 from .choices import (
     PHASE_ORDER,
     AgreementsAssessment,
+    AgreementStatus,
     BullyingAssessment,
     FollowUpMethod,
     InformedHow,
@@ -29,7 +30,15 @@ from .choices import (
     RootCause,
     SituationAssessment,
 )
-from .models import Agreement, Case, FollowUp, Guardianship, Intervention, Party
+from .models import (
+    Agreement,
+    Case,
+    FollowUp,
+    FollowUpAnswer,
+    Guardianship,
+    Intervention,
+    Party,
+)
 from .models_duties import ConsentRecordedHow, ConsentStatus, GuardianConsent
 
 # Days after the referral on which the work is recorded.
@@ -195,14 +204,34 @@ def _record_for(case: Case, step: str, *, by) -> None:
         last = max((i.date for i in done), default=case.referred_on)
         if not case.follow_ups.filter(done_at__gte=last).exists():
             on = max(last, after_referral(case, FOLLOW_UP_AFTER))
-            FollowUp.objects.create(
+            follow_up = FollowUp.objects.create(
                 case=case,
                 due_date=on,
                 responsible=case.responsible,
                 done_at=on,
                 method=FollowUpMethod.MEETING,
-                bullying=BullyingAssessment.STOPPED,
-                situation=SituationAssessment.BETTER,
-                agreements=AgreementsAssessment.KEPT,
                 next_step=NEXT_STEP,
             )
+            record_answers(follow_up)
+
+
+def record_answers(follow_up: FollowUp) -> None:
+    """Each central pupil says bullying stopped and things are better, and every agreement
+    not yet reviewed is checked as kept at this follow-up (as the follow-up form records it)."""
+    case = follow_up.case
+    for agreement in case.agreements.filter(status=AgreementStatus.OPEN):
+        agreement.status = AgreementStatus.KEPT
+        agreement.checked_in = follow_up
+        agreement.save()
+    for pupil in _central_pupils(case):
+        FollowUpAnswer.objects.create(
+            follow_up=follow_up,
+            party=pupil,
+            bullying=BullyingAssessment.STOPPED,
+            situation=SituationAssessment.BETTER,
+            agreements=AgreementsAssessment.KEPT
+            if pupil.agreements.exists()
+            else AgreementsAssessment.NONE,
+        )
+    follow_up.summarise()
+    follow_up.save()

@@ -35,6 +35,8 @@ class Outcome(models.TextChoices):
 
 # Outcomes that end the work early: the case need not have gone through follow-up.
 EARLY_OUTCOMES = {Outcome.TRANSFERRED, Outcome.DISCONTINUED}
+# Outcomes a case may close with only when every agreement has been reviewed.
+REVIEWED_AGREEMENTS_OUTCOMES = {Outcome.RESOLVED, Outcome.IMPROVED}
 
 
 class ReferralSource(models.TextChoices):
@@ -139,6 +141,22 @@ class InterventionKind(models.TextChoices):
 class InterventionStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     DONE = "done", _("Done")
+    # Set when the case closed before a planned meeting took place (`Case.close`).
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A done meeting of one of these kinds is a hearing: its participants are heard on its date
+# (`k0.cases.hearings`).
+HEARING_KINDS = frozenset({"individual", "guardian", "home_visit"})
+
+
+class HeardHow(models.TextChoices):
+    """How a party was heard outside a meeting recorded in the case."""
+
+    MEETING = "meeting", _("In a meeting")
+    PHONE = "phone", _("By phone")
+    VIDEO = "video", _("By video call")
+    OTHER = "other", _("Other")
 
 
 class AgreementStatus(models.TextChoices):

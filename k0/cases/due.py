@@ -144,7 +144,7 @@ def for_case(case: Case, today: dt.date | None = None) -> list[DueItem]:
                 )
             )
     for f in case.follow_ups.all():
-        if f.done_at is None and f.due_date <= last:
+        if f.done_at is None and f.not_needed_on is None and f.due_date <= last:
             items.append(
                 DueItem(
                     DueKind.FOLLOW_UP,
@@ -285,7 +285,9 @@ def for_cases(cases, today: dt.date | None = None, *, kinds=tuple(DueKind)) -> l
                 )
             )
     if DueKind.FOLLOW_UP in kinds:
-        rows = FollowUp.objects.filter(case__in=cases, done_at__isnull=True, due_date__lte=last)
+        rows = FollowUp.objects.filter(
+            case__in=cases, done_at__isnull=True, not_needed_on__isnull=True, due_date__lte=last
+        )
         for pk, case_id, ref, due, owner in rows.values_list(
             "pk", "case_id", "case__reference", "due_date", "responsible"
         ):

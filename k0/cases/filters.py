@@ -40,5 +40,7 @@ class CaseFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            follow_ups__done_at__isnull=True, follow_ups__due_date__lt=timezone.localdate()
+            follow_ups__done_at__isnull=True,
+            follow_ups__not_needed_on__isnull=True,
+            follow_ups__due_date__lt=timezone.localdate(),
         ).distinct()

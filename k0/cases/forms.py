@@ -17,6 +17,7 @@ from schools.models import Role
 from schools.roles import belongs_to, schools_where, users_with_role
 
 from . import dates
+from .answers import FollowUpAnswers
 from .attachments import check_upload
 from .choices import (
     AlreadyTried,
@@ -264,6 +265,7 @@ class PartyForm(CaseChildForm):
             "position",
             "contact",
             "heard_on",
+            "heard_how",
             "support_needs",
         ]
         widgets = {
@@ -278,6 +280,15 @@ class PartyForm(CaseChildForm):
             if value and value < self.case.referred_on - timedelta(days=366):
                 self.add_error(name, _("The date is more than a year before the referral."))
         return data
+
+    def save(self, commit=True):
+        # A hearing date typed here is a hearing marked by hand: it no longer follows the
+        # meeting (k0.cases.hearings).
+        if "heard_on" in self.changed_data:
+            self.instance.heard_in = None
+            if not self.instance.heard_on:
+                self.instance.heard_how = ""
+        return super().save(commit)
 
 
 class GuardianshipForm(CaseChildForm):
@@ -400,28 +411,16 @@ class AgreementForm(CaseChildForm):
 
 
 class FollowUpForm(CaseChildForm):
+    """A follow-up: when and by whom, and once done, each party's answers and the check of
+    each open agreement (`answers.FollowUpAnswers`). The case-level assessment is derived
+    from the answers (`FollowUp.summarise`), never typed."""
+
     after_referral = ("due_date", "done_at")
 
     class Meta:
         model = FollowUp
-        fields = [
-            "due_date",
-            "responsible",
-            "done_at",
-            "method",
-            "bullying",
-            "situation",
-            "agreements",
-            "notes",
-            "next_step",
-        ]
-        widgets = {
-            "due_date": DateInput(),
-            "done_at": DateInput(),
-            "bullying": forms.RadioSelect,
-            "situation": forms.RadioSelect,
-            "agreements": forms.RadioSelect,
-        }
+        fields = ["due_date", "responsible", "done_at", "method", "notes", "next_step"]
+        widgets = {"due_date": DateInput(), "done_at": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -429,21 +428,48 @@ class FollowUpForm(CaseChildForm):
             label=_("Responsible"),
             queryset=User.objects.filter(pk__in=[u.pk for u in self.case.team_users()]),
         )
-        for name in ("bullying", "situation", "agreements"):
-            # RadioSelect shows the blank choice as an empty radio; drop it.
-            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
         if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("due_date", timezone.localdate() + timedelta(days=14))
+        self.answers = FollowUpAnswers(
+            self.data if self.is_bound else None, case=self.case, follow_up=self.instance
+        )
+        self.fields.update(self.answers.fields)
 
     def clean(self):
         data = super().clean()
         if data.get("done_at"):
-            for name in ("method", "bullying", "situation", "agreements"):
-                if not data.get(name):
-                    self.add_error(name, _("Needed when the follow-up is done."))
+            if not data.get("method"):
+                self.add_error("method", _("Needed when the follow-up is done."))
             if data.get("done_at") < self.case.referred_on:
                 self.add_error("done_at", _("The date is before the referral."))
+        for field, message in self.answers.check(data, done=bool(data.get("done_at"))):
+            self.add_error(field, message)
         return data
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        self.answers.save(self.cleaned_data, by=getattr(self.instance, "_history_user", None))
+
+    # For the template (cases/follow_up_form.html): the follow-up's own fields, then a
+    # fieldset per party with its answers and its agreements' checks.
+    def own_fields(self):
+        return [self[name] for name in self.fields if name not in self.answers.fields]
+
+    def answer_rows(self):
+        return [
+            {
+                "row": row,
+                "answers": [self[f"{row.prefix}_bullying"], self[f"{row.prefix}_situation"]],
+                "checks": [self[f"a{a.pk}"] for a in row.checks],
+            }
+            for row in self.answers.rows
+        ]
+
+    def has_optional_rows(self):
+        return any(not row.central for row in self.answers.rows)
+
+    def other_checks(self):
+        return [self[f"a{a.pk}"] for a in self.answers.unassigned]
 
 
 class NoteForm(CaseChildForm):

@@ -32,6 +32,7 @@ from . import changes, dates
 from .choices import (
     EARLY_OUTCOMES,
     PHASE_ORDER,
+    REVIEWED_AGREEMENTS_OUTCOMES,
     AgreementsAssessment,
     AgreementStatus,
     AlreadyTried,
@@ -40,6 +41,7 @@ from .choices import (
     ConsentRule,
     FollowUpMethod,
     Gender,
+    HeardHow,
     InformedHow,
     InterventionKind,
     InterventionStatus,
@@ -163,7 +165,7 @@ class CaseQuerySet(models.QuerySet):
                 Prefetch("followed_by", queryset=Case.objects.only("reference", "follows")),
                 Prefetch(
                     "parties",
-                    queryset=Party.objects.prefetch_related(
+                    queryset=Party.objects.select_related("heard_in").prefetch_related(
                         Prefetch(
                             "guardian_links",
                             queryset=Guardianship.objects.select_related("guardian"),
@@ -199,7 +201,12 @@ class CaseQuerySet(models.QuerySet):
                         "parties"
                     ),
                 ),
-                Prefetch("follow_ups", queryset=FollowUp.objects.select_related("responsible")),
+                Prefetch(
+                    "follow_ups",
+                    queryset=FollowUp.objects.select_related("responsible").prefetch_related(
+                        "answers"
+                    ),
+                ),
                 Prefetch(
                     "phase_changes", queryset=PhaseChange.objects.select_related("changed_by")
                 ),
@@ -211,7 +218,9 @@ class CaseQuerySet(models.QuerySet):
     def with_follow_up_signals(self, today: dt.date | None = None) -> CaseQuerySet:
         """Annotates next due follow-up and the number of overdue ones, in the same query."""
         today = today or timezone.localdate()
-        pending = FollowUp.objects.filter(case=models.OuterRef("pk"), done_at__isnull=True)
+        pending = FollowUp.objects.filter(
+            case=models.OuterRef("pk"), done_at__isnull=True, not_needed_on__isnull=True
+        )
         return self.annotate(
             next_follow_up=models.Subquery(pending.order_by("due_date").values("due_date")[:1]),
             overdue_follow_ups=models.Subquery(
@@ -626,7 +635,72 @@ class Case(models.Model):
             items.append(
                 ChecklistItem(gettext("A follow-up completed after the last intervention"), ok)
             )
+        items.extend(self._still_planned_items(outcome))
         return items
+
+    def _still_planned_items(self, outcome: str) -> list[ChecklistItem]:
+        """What closing leaves behind: agreements not reviewed (resolved or improved needs
+        every one reviewed), and the meetings and follow-ups still planned, which closing
+        cancels (`_cancel_what_is_planned`)."""
+        items = []
+        unreviewed = [a for a in self.agreements.all() if not a.is_reviewed]
+        items.append(
+            ChecklistItem(
+                gettext("Every agreement reviewed"),
+                not unreviewed,
+                gettext("Not reviewed yet: %(agreements)s")
+                % {"agreements": "; ".join(f"“{a}”" for a in unreviewed)}
+                if unreviewed
+                else "",
+                required=outcome in REVIEWED_AGREEMENTS_OUTCOMES,
+            )
+        )
+        planned = [i for i in self.interventions.all() if i.is_planned]
+        if planned:
+            items.append(
+                ChecklistItem(
+                    gettext("Meetings still planned"),
+                    False,
+                    gettext(
+                        "%(meetings)s. Closing cancels those still ahead and their calendar "
+                        "invitations."
+                    )
+                    % {
+                        "meetings": ", ".join(
+                            f"{i.get_kind_display()} {_day(i.date)}" for i in planned
+                        )
+                    },
+                    required=False,
+                )
+            )
+        pending = [f for f in self.follow_ups.all() if f.is_open]
+        if pending:
+            items.append(
+                ChecklistItem(
+                    gettext("Follow-ups still open"),
+                    False,
+                    gettext("Due %(dates)s. Closing marks them not needed.")
+                    % {"dates": ", ".join(_day(f.due_date) for f in pending)},
+                    required=False,
+                )
+            )
+        return items
+
+    def _cancel_what_is_planned(self, *, by) -> None:
+        """On closing: meetings still planned from today on are cancelled (their calendar
+        invitations follow, `k0.reminders.invitations`) and open follow-ups are marked not
+        needed; both with history, and both shown in the timeline."""
+        today = timezone.localdate()
+        for meeting in self.interventions.filter(
+            status=InterventionStatus.PLANNED, date__gte=today
+        ):
+            meeting.status = InterventionStatus.CANCELLED
+            meeting._history_user = by
+            meeting.save(update_fields=["status"])
+        for follow_up in self.follow_ups.filter(done_at=None, not_needed_on=None):
+            follow_up.not_needed_on = today
+            follow_up._history_user = by
+            follow_up.save(update_fields=["not_needed_on"])
 
     def missing_for(self, phase: str) -> list[str]:
         """Required checklist items not yet met for entering `phase`."""
@@ -676,8 +750,10 @@ class Case(models.Model):
         2. Resolved, improved and not-resolved cases must be in follow-up, have an aftercare
            plan and a follow-up completed after the last intervention; a transferred or
            discontinued case may close from any open phase.
-        3. The guardians of every central pupil must have been informed.
+        3. The guardians of every central pupil must have been informed; resolved and improved
+           need every agreement reviewed.
         4. Record outcome, texts, closing time and the phase change.
+        5. Cancel the meetings still ahead and mark open follow-ups not needed.
         """
         with transaction.atomic():
             case = self._locked()
@@ -695,6 +771,7 @@ class Case(models.Model):
                 raise PhaseError(missing)
             case.closed_at = timezone.now()
             change = case._set_phase(Phase.CLOSED, by=by)
+            case._cancel_what_is_planned(by=by)
         self.refresh_from_db()
         return change
 
@@ -769,6 +846,10 @@ class Case(models.Model):
         self._history_user = by
         self.save()
         return change
+
+
+def _day(day: dt.date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def _short_date(moment: dt.datetime) -> str:
@@ -848,6 +929,19 @@ class Party(models.Model):
     contact = models.CharField(_("contact details"), max_length=200, blank=True)
     heard_on = models.DateField(
         _("heard on"), null=True, blank=True, validators=[dates.past_date_around_referral]
+    )
+    # The done hearing meeting (`HEARING_KINDS`) that set `heard_on`; empty when the party was
+    # marked heard by hand (then `heard_how` says how). Kept in step by `k0.cases.hearings`.
+    heard_in = models.ForeignKey(
+        "Intervention",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="heard_parties",
+        verbose_name=_("heard in"),
+    )
+    heard_how = models.CharField(
+        _("heard how"), max_length=10, choices=HeardHow.choices, blank=True
     )
     support_needs = models.TextField(
         _("support needs and referrals"), blank=True, **text_limit(DETAIL)
@@ -1099,6 +1193,15 @@ class Agreement(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=AgreementStatus.choices, default=AgreementStatus.OPEN
     )
+    # The follow-up at which the agreement was last checked (its status then set).
+    checked_in = models.ForeignKey(
+        "FollowUp",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agreement_checks",
+        verbose_name=_("checked at follow-up"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords(m2m_fields=[parties])
 
@@ -1106,6 +1209,26 @@ class Agreement(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
+
+    def __str__(self):
+        return self.text[:60]
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.status != AgreementStatus.OPEN
+
+    @property
+    def made_on(self) -> dt.date:
+        """The day of the agreement: its meeting's date, or the day it was recorded."""
+        if self.intervention_id and self.intervention.date:
+            return self.intervention.date
+        return timezone.localdate(self.created_at)
+
+    def clean(self):
+        if self.review_on and self.review_on < self.made_on:
+            raise ValidationError(
+                {"review_on": _("The review date is before the agreement was made.")}
+            )
 
 
 class FollowUp(models.Model):
@@ -1139,6 +1262,8 @@ class FollowUp(models.Model):
     )
     notes = models.TextField(_("notes"), blank=True, **text_limit(NOTES))
     next_step = models.TextField(_("next step"), blank=True, **text_limit(DETAIL))
+    # Set when the case closed while the follow-up was still open (`Case.close`).
+    not_needed_on = models.DateField(_("not needed since"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
 
@@ -1158,8 +1283,103 @@ class FollowUp(models.Model):
             raise ValidationError({"due_date": _("The due date is before the referral.")})
 
     @property
+    def is_open(self) -> bool:
+        return self.done_at is None and self.not_needed_on is None
+
+    @property
     def is_overdue(self) -> bool:
-        return self.done_at is None and self.due_date < timezone.localdate()
+        return self.is_open and self.due_date < timezone.localdate()
+
+    def summarise(self) -> None:
+        """Sets the case-level assessments from the per-party answers (`FollowUpAnswer`):
+        the least favourable answer of any party, so a summary never reads better than what
+        one child said. Not saved here; the caller saves."""
+        answers = list(self.answers.all())
+        for name, order in SUMMARY_ORDER.items():
+            given = [getattr(a, name) for a in answers if getattr(a, name)]
+            setattr(self, name, max(given, key=order.index) if given else "")
+
+
+# Most favourable first: the summary of a follow-up is the last of its answers in this order.
+SUMMARY_ORDER = {
+    "bullying": [
+        BullyingAssessment.STOPPED,
+        BullyingAssessment.DECREASED,
+        BullyingAssessment.CONTINUED,
+    ],
+    "situation": [SituationAssessment.BETTER, SituationAssessment.SAME, SituationAssessment.WORSE],
+    "agreements": [
+        AgreementsAssessment.NONE,
+        AgreementsAssessment.KEPT,
+        AgreementsAssessment.PARTLY,
+        AgreementsAssessment.BROKEN,
+    ],
+}
+
+
+class FollowUpAnswer(models.Model):
+    """What one party (or one bystander group) said at a follow-up (seurannan vastaus):
+    the bullying and the situation as they see it, and how their agreements were kept.
+    `migrated` marks answers made from a follow-up recorded before answers were per party:
+    the case-level assessment was copied to each central party of the case."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="answers")
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="follow_up_answers",
+        verbose_name=_("party"),
+    )
+    group = models.ForeignKey(
+        PartyGroup,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="follow_up_answers",
+        verbose_name=_("group"),
+    )
+    bullying = models.CharField(
+        _("bullying has"), max_length=10, choices=BullyingAssessment.choices, blank=True
+    )
+    situation = models.CharField(
+        _("the situation is"), max_length=10, choices=SituationAssessment.choices, blank=True
+    )
+    agreements = models.CharField(
+        _("their agreements have been"),
+        max_length=10,
+        choices=AgreementsAssessment.choices,
+        blank=True,
+    )
+    migrated = models.BooleanField(_("copied from the case-level assessment"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["follow_up", "party", "group", "pk"]
+        verbose_name = _("follow-up answer")
+        verbose_name_plural = _("follow-up answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["follow_up", "party"],
+                condition=Q(party__isnull=False),
+                name="follow_up_answer_party_once",
+            ),
+            models.UniqueConstraint(
+                fields=["follow_up", "group"],
+                condition=Q(group__isnull=False),
+                name="follow_up_answer_group_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(party__isnull=False, group__isnull=True)
+                | Q(party__isnull=True, group__isnull=False),
+                name="follow_up_answer_party_or_group",
+            ),
+        ]
+
+    @property
+    def subject(self):
+        return self.party if self.party_id else self.group
 
 
 class CaseNote(models.Model):

@@ -148,8 +148,8 @@ def case_progress(request, reference, review_form=None):
         ),
         "groups",
         Prefetch("interventions", queryset=Intervention.objects.prefetch_related("participants")),
-        Prefetch("agreements", queryset=Agreement.objects.all()),
-        Prefetch("follow_ups", queryset=FollowUp.objects.all()),
+        Prefetch("agreements", queryset=Agreement.objects.prefetch_related("parties")),
+        Prefetch("follow_ups", queryset=FollowUp.objects.prefetch_related("answers")),
         "phase_changes__changed_by",
         Prefetch("reviews", queryset=PrincipalReview.objects.select_related("author")),
     ).get(pk=case.pk)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from k0 import converters  # noqa: F401 - registers <caseref:…>
 
-from . import oversight, views, views_duties
+from . import oversight, views, views_duties, views_quick
 
 app_name = "cases"
 
@@ -82,3 +82,14 @@ urlpatterns = [
     path("<caseref:reference>/consent-rule/", views_duties.consent_rule, name="consent_rule"),
     *_child_urls,
 ]
+
+# One-click facts (views_quick): each with its way back.
+for _slug, _name, _view in [
+    ("parties/<int:pk>/heard/", "parties_heard", views_quick.party_heard),
+    ("parties/<int:pk>/heard/undo/", "parties_unheard", views_quick.party_unheard),
+    ("guardians/<int:pk>/informed/", "guardians_informed", views_quick.guardian_informed),
+    ("guardians/<int:pk>/informed/undo/", "guardians_uninformed", views_quick.guardian_uninformed),
+    ("follow-ups/<int:pk>/done/", "follow_ups_done", views_quick.follow_up_done),
+    ("follow-ups/<int:pk>/done/undo/", "follow_ups_undone", views_quick.follow_up_undone),
+]:
+    urlpatterns.append(path(f"<caseref:reference>/{_slug}", _view, name=_name))

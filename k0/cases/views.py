@@ -21,8 +21,9 @@ from schools.roles import has_role, role_required, schools_where
 from . import due, forms
 from .access import get_case_for, refuses_closed_case
 from .attachments import EXTENSIONS, download_name
-from .choices import PHASE_ORDER, Phase
+from .choices import PHASE_ORDER, HeardHow, InformedHow, InterventionStatus, Phase
 from .filters import CaseFilter
+from .hearings import sync_hearings
 from .models import (
     REOPEN_REFUSED_DATA_REMOVED,
     AccessAction,
@@ -157,6 +158,7 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
                     f"follow-up-{item.pk}",
                 )
             )
+    entries.extend(_per_party_entries(case))
     for note in case.timeline_notes:
         entries.append(
             TimelineEntry(note.created_at, "note", _("Note"), note.text, str(note.author))
@@ -205,6 +207,64 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
     return sorted(entries, key=lambda e: e.sort_key, reverse=True)
 
 
+def _per_party_entries(case: Case) -> list[TimelineEntry]:
+    """Hearings, guardians informed, meetings cancelled and follow-ups found not needed on
+    closing: from the prefetched rows, like the rest of the timeline."""
+    entries = []
+    for party in case.parties.all():
+        if party.heard_on:
+            how = (
+                party.heard_in.get_kind_display()
+                if party.heard_in
+                else party.get_heard_how_display()
+            )
+            entries.append(
+                TimelineEntry(
+                    party.heard_on,
+                    "heard",
+                    _("Heard: %(name)s") % {"name": party.name},
+                    how,
+                    "",
+                    f"intervention-{party.heard_in_id}" if party.heard_in_id else "",
+                )
+            )
+        for link in party.guardian_links.all():
+            if link.informed_on:
+                entries.append(
+                    TimelineEntry(
+                        link.informed_on,
+                        "informed",
+                        _("Guardian informed: %(name)s") % {"name": link.guardian.name},
+                        link.get_informed_how_display(),
+                    )
+                )
+    for item in case.interventions.all():
+        if item.status == InterventionStatus.CANCELLED:
+            entries.append(
+                TimelineEntry(
+                    item.date,
+                    "intervention",
+                    _("Cancelled: %(meeting)s") % {"meeting": item.get_kind_display()},
+                    "",
+                    "",
+                    f"intervention-{item.pk}",
+                )
+            )
+    for item in case.follow_ups.all():
+        if item.not_needed_on:
+            entries.append(
+                TimelineEntry(
+                    item.not_needed_on,
+                    "follow_up",
+                    _("Follow-up not needed (case closed)"),
+                    "",
+                    "",
+                    f"follow-up-{item.pk}",
+                )
+            )
+    return entries
+
+
 def case_detail(request, reference):
     case = get_case_for(request, reference)
     full = request.GET.get("timeline") == "all"
@@ -219,6 +279,13 @@ def _detail_context(case, *, full_timeline: bool = False, **extra):
     timeline = build_timeline(case)
     parties = list(case.parties.all())
     guardianships = [link for p in parties for link in p.guardian_links.all()]
+    # Each follow-up answer shows under its party's (or group's) name, from prefetched rows.
+    names = {("p", p.pk): p.name for p in parties}
+    names.update({("g", g.pk): g.name for g in case.groups.all()})
+    for follow_up in case.follow_ups.all():
+        for answer in follow_up.answers.all():
+            key = ("p", answer.party_id) if answer.party_id else ("g", answer.group_id)
+            answer.subject_name = names.get(key, "")
     phase_index = PHASE_ORDER.index(case.phase)
     context = {
         "case": case,
@@ -246,6 +313,8 @@ def _detail_context(case, *, full_timeline: bool = False, **extra):
         else None,
         "case_labels": case.choice_labels(),
         "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
+        "heard_how_choices": HeardHow.choices,
+        "informed_how_choices": InformedHow.choices,
         **_review_context(case),
         **due.case_page_context(case),
     }
@@ -347,6 +416,8 @@ def child_form(request, reference, kind, pk=None):
             obj._history_user = request.user
             obj.save()
             form.save_m2m()
+            if isinstance(obj, Intervention):
+                sync_hearings(case, by=request.user)
         messages.success(request, _("Saved."))
         return _case_changed(request, case)
     context = {
@@ -359,7 +430,8 @@ def child_form(request, reference, kind, pk=None):
         if instance
         else None,
     }
-    return render(request, "cases/child_form.html", context)
+    template = "cases/follow_up_form.html" if kind == "follow-ups" else "cases/child_form.html"
+    return render(request, template, context)
 
 
 @refuses_closed_case
@@ -370,7 +442,13 @@ def child_delete(request, reference, kind, pk):
     case.ensure_open()
     obj = get_object_or_404(_child_queryset(kind, case), pk=pk)
     obj._history_user = request.user
-    obj.delete()
+    with transaction.atomic():
+        heard_here = (
+            list(obj.heard_parties.values_list("pk", flat=True)) if kind == "interventions" else []
+        )
+        obj.delete()
+        if kind == "interventions":
+            sync_hearings(case, by=request.user, forget=heard_here)
     messages.success(request, _("Removed."))
     return _case_changed(request, case)
 

@@ -70,6 +70,7 @@ CITY = "total"
 # Bumped whenever a counting rule changes: frozen figures of ended periods (`models.
 # IndicatorSnapshot`) are kept per version, so a new rule never mixes with old counts.
 # 2: notices counted by kind (family "referred"), police involvement read from the notices.
+# 2 also: follow-up assessments counted per party (each party's latest answer in the period).
 DEFINITIONS_VERSION = 2
 
 
@@ -171,8 +172,10 @@ FAMILIES = {
         Family("open", (Block("open", _COUNT),)),
         Family("closed", (Block("outcome", tuple(Outcome.choices)),)),
         Family("interventions", (Block("kind", tuple(InterventionKind.choices)),)),
+        Family("follow_ups", (Block("done", _COUNT),)),
+        # Per party: each party's (or group's) latest follow-up answer in the period.
         Family(
-            "follow_ups",
+            "follow_up_answers",
             (
                 Block("bullying", (*BullyingAssessment.choices, _NOT_ASSESSED)),
                 Block("situation", (*SituationAssessment.choices, _NOT_ASSESSED)),
@@ -502,30 +505,51 @@ INDICATORS = [
         cells=(TOTAL,),
     ),
     Indicator(
+        "parties_followed_up",
+        _("Parties followed up"),
+        "Seurannassa kuullut osalliset",
+        "persons",
+        _(
+            "Parties (and bystander groups) who answered at a follow-up done in the period, "
+            "each counted once, with their latest answers in the period."
+        ),
+        family="follow_up_answers",
+        cells=(TOTAL,),
+    ),
+    Indicator(
         "follow_up_bullying",
         _("Follow-up assessment: bullying"),
         "Seurannan arvio: kiusaaminen",
-        "follow_ups",
-        _("Follow-ups done in the period by the assessment of bullying (or not assessed)."),
-        family="follow_ups",
+        "persons",
+        _(
+            "Parties followed up in the period by their latest answer about bullying (or not "
+            "assessed)."
+        ),
+        family="follow_up_answers",
         cells=("bullying:*",),
     ),
     Indicator(
         "follow_up_situation",
         _("Follow-up assessment: situation"),
         "Seurannan arvio: tilanne",
-        "follow_ups",
-        _("Follow-ups done in the period by the assessment of the situation (or not assessed)."),
-        family="follow_ups",
+        "persons",
+        _(
+            "Parties followed up in the period by their latest answer about the situation (or "
+            "not assessed)."
+        ),
+        family="follow_up_answers",
         cells=("situation:*",),
     ),
     Indicator(
         "follow_up_agreements",
         _("Follow-up assessment: agreements"),
         "Seurannan arvio: sopimukset",
-        "follow_ups",
-        _("Follow-ups done in the period by the assessment of agreements (or not assessed)."),
-        family="follow_ups",
+        "persons",
+        _(
+            "Parties followed up in the period by how their agreements were kept at their "
+            "latest follow-up (or not assessed)."
+        ),
+        family="follow_up_answers",
         cells=("agreements:*",),
     ),
 ]
@@ -597,20 +621,21 @@ TABLES = [
         _("Interventions done, by kind"),
         ("interventions_by_kind", "interventions_done"),
     ),
+    TableSpec("follow_ups", _("Follow-ups done"), ("follow_ups_done",)),
     TableSpec(
         "follow_up_bullying",
         _("Follow-up assessments: bullying has"),
-        ("follow_up_bullying", "follow_ups_done"),
+        ("follow_up_bullying", "parties_followed_up"),
     ),
     TableSpec(
         "follow_up_situation",
         _("Follow-up assessments: the situation is"),
-        ("follow_up_situation", "follow_ups_done"),
+        ("follow_up_situation", "parties_followed_up"),
     ),
     TableSpec(
         "follow_up_agreements",
         _("Follow-up assessments: agreements have been"),
-        ("follow_up_agreements", "follow_ups_done"),
+        ("follow_up_agreements", "parties_followed_up"),
     ),
 ]
 

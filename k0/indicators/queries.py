@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ from k0.cases.choices import (
     ReferralSource,
     SituationAssessment,
 )
-from k0.cases.models import Case, FollowUp, Intervention, Party, PartyGroup
+from k0.cases.models import Case, FollowUp, FollowUpAnswer, Intervention, Party, PartyGroup
 from k0.cases.models_duties import POLICE_NOTICES, StatutoryNotice
 from schools.models import Area
 
@@ -436,13 +437,74 @@ def _follow_ups(c: _Counting) -> None:
     rows = (
         FollowUp.objects.filter(c.in_any(done_in))
         .order_by()
-        .values("bullying", "situation", "agreements", **_VIA_CASE)
+        .values(**_VIA_CASE)
         .annotate(**c.per_period(done_in))
     )
     for counts, row, n in c.each(rows):
-        for name, values in _ASSESSMENTS.items():
-            value = row[name] if row[name] in values else NOT_ASSESSED
-            counts.add("follow_ups", _key(row), f"{name}:{value}", n)
+        counts.add("follow_ups", _key(row), "done:count", n)
+
+
+@_counts("follow_up_answers")
+def _follow_up_answers(c: _Counting) -> None:
+    """Per party: the answers each party (or bystander group) gave at their latest follow-up
+    done in the period (the latest by date, then by record). One row per answer is read
+    (categorical fields and ids only) and the latest picked here, for every period at once."""
+
+    def done_in(period: Period) -> Q:
+        return _dated_in(period, "follow_up__done_at")
+
+    rows = (
+        FollowUpAnswer.objects.filter(c.in_any(done_in))
+        .order_by()
+        .values_list(
+            "party_id",
+            "group_id",
+            "follow_up__done_at",
+            "follow_up_id",
+            "bullying",
+            "situation",
+            "agreements",
+            "follow_up__case__school__area_id",
+            "follow_up__case__school__kind",
+        )
+    )
+    latest: list[dict] = [{} for _ in c.periods]
+    periods_of = _periods_of_day(c.periods)
+    for row in rows.iterator(chunk_size=5000):
+        party, group, done, follow_up = row[:4]
+        subject = (party, group)
+        for i in periods_of(done):
+            seen = latest[i].get(subject)
+            if seen is None or (done, follow_up) > seen[:2]:
+                latest[i][subject] = (done, follow_up, row)
+    for i, period in enumerate(c.periods):
+        counts = c.result[period]
+        for _done, _follow_up, row in latest[i].values():
+            key = (row[7], row[8], None)
+            for name, value in zip(("bullying", "situation", "agreements"), row[4:7], strict=True):
+                value = value if value in _ASSESSMENTS[name] else NOT_ASSESSED
+                counts.add("follow_up_answers", key, f"{name}:{value}", 1)
+
+
+def _periods_of_day(periods: list[Period]) -> Callable[[dt.date], list[int]]:
+    """The indexes of the periods a day falls in. A trend asks for many disjoint periods (one
+    per year), so each row finds its one period by bisection instead of trying them all;
+    periods that overlap (a calendar and a school year together) are tried one by one."""
+    order = sorted(range(len(periods)), key=lambda i: periods[i].start)
+    disjoint = all(
+        periods[a].end < periods[b].start for a, b in zip(order, order[1:], strict=False)
+    )
+    if not disjoint:
+        return lambda day: [i for i, p in enumerate(periods) if p.start <= day <= p.end]
+    starts = [periods[i].start for i in order]
+
+    def find(day: dt.date) -> list[int]:
+        at = bisect_right(starts, day) - 1
+        if at >= 0 and day <= periods[order[at]].end:
+            return [order[at]]
+        return []
+
+    return find
 
 
 @_counts("central", "bystanders", "children_met", "guardians_met", "staff_consulted")
@@ -515,7 +577,7 @@ def _bystander_groups(c: _Counting) -> None:
 
 
 def collect(periods: list[Period], resolved: list[str]) -> Collected:
-    """Raw counts for each period: 9 queries whatever the number of cases and periods."""
+    """Raw counts for each period: 10 queries whatever the number of cases and periods."""
     result = {period: PeriodCounts() for period in periods}
     areas = list(Area.objects.order_by("name", "pk").values_list("pk", "name"))
     if periods:

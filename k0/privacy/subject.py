@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from k0.cases.models import Agreement, Guardianship, Intervention, Party
+from k0.cases.models import Agreement, FollowUpAnswer, Guardianship, Intervention, Party
 from k0.cases.models_duties import (
     GuardianConsent,
     SafetyMeasure,
@@ -31,6 +31,11 @@ def party_record(party: Party) -> dict:
     interventions = Intervention.objects.filter(participants=party).order_by("date")
     agreements = Agreement.objects.filter(parties=party).order_by("created_at")
     history = party.history.order_by("history_date")
+    answers = (
+        FollowUpAnswer.objects.filter(party=party)
+        .select_related("follow_up")
+        .order_by("follow_up__done_at", "pk")
+    )
     return {
         "generated_at": timezone.now().isoformat(),
         "party": {
@@ -44,6 +49,12 @@ def party_record(party: Party) -> dict:
             "position": party.get_position_display(),
             "contact": party.contact,
             "heard_on": _date(party.heard_on),
+            "heard_how": party.get_heard_how_display(),
+            "heard_in": (
+                f"{party.heard_in.get_kind_display()} {_date(party.heard_in.date)}"
+                if party.heard_in
+                else None
+            ),
             "support_needs": party.support_needs,
         },
         "case": {
@@ -76,6 +87,16 @@ def party_record(party: Party) -> dict:
         "agreements": [
             {"text": a.text, "status": a.get_status_display(), "review_on": _date(a.review_on)}
             for a in agreements
+        ],
+        "follow_up_answers": [
+            {
+                "follow_up_done_on": _date(a.follow_up.done_at),
+                "bullying": a.get_bullying_display(),
+                "situation": a.get_situation_display(),
+                "agreements": a.get_agreements_display(),
+                "copied_from_case_level": a.migrated,
+            }
+            for a in answers
         ],
         "case_texts_to_review": {
             "known_at_referral": case.known_at_referral,

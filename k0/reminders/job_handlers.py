@@ -42,6 +42,7 @@ def my_follow_ups_ics(job) -> tuple[str, str, bytes]:
         FollowUp.objects.filter(
             responsible=user,
             done_at__isnull=True,
+            not_needed_on__isnull=True,
             due_date__gte=today,
             case__in=Case.objects.visible_to(user).exclude(phase=Phase.CLOSED),
         )

@@ -53,7 +53,9 @@ def due_follow_ups(today: dt.date):
     """Open follow-ups of open cases that are overdue or due within the window."""
     _, horizon = reminder_window(today)
     return (
-        FollowUp.objects.filter(done_at__isnull=True, due_date__lte=horizon)
+        FollowUp.objects.filter(
+            done_at__isnull=True, not_needed_on__isnull=True, due_date__lte=horizon
+        )
         .exclude(case__phase=Phase.CLOSED)
         .filter(responsible__is_active=True)
         .exclude(responsible__email="")
@@ -212,7 +214,10 @@ def deliver_digest(*, recipient, today: dt.date) -> Result:
                 url=case_link(f.case.reference, f"follow-up-{f.pk}"),
             )
             for f in FollowUp.objects.filter(
-                case__in=[c.pk for c in cases], done_at__isnull=True, due_date__lt=today
+                case__in=[c.pk for c in cases],
+                done_at__isnull=True,
+                not_needed_on__isnull=True,
+                due_date__lt=today,
             )
             .select_related("case")
             .order_by("due_date", "pk")

@@ -34,7 +34,7 @@ def my_work(request):
     week_end = today + dt.timedelta(days=6 - today.weekday())
     cases = Case.objects.visible_to(request.user).exclude(phase=Phase.CLOSED)
     open_follow_ups = (
-        FollowUp.objects.filter(case__in=cases, done_at__isnull=True)
+        FollowUp.objects.filter(case__in=cases, done_at__isnull=True, not_needed_on__isnull=True)
         .select_related("case", "responsible")
         .order_by("due_date", "pk")
     )

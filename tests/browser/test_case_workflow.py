@@ -269,9 +269,11 @@ def test_team_member_runs_a_case_from_referral_to_closure(page, live_server, tea
     panel = open_panel(page, follow_up_row.get_by_role("link"))
     panel.locator("#id_done_at").fill(iso(FOLLOW_UP_DONE))
     panel.locator("#id_method").select_option("meeting")
-    panel.locator("input[name=bullying][value=stopped]").check()
-    panel.locator("input[name=situation][value=better]").check()
-    panel.locator("input[name=agreements][value=kept]").check()
+    # Each pupil answers; the agreement is checked as kept (k0.cases.answers).
+    for fieldset in panel.locator("fieldset[data-party]").all():
+        fieldset.locator("input[name$=_bullying][value=stopped]").check()
+        fieldset.locator("input[name$=_situation][value=better]").check()
+    panel.locator("input[name^=a][value=kept]").check()
     panel.locator("#id_notes").fill("Tilanne rauhoittunut.")
     panel.locator("#id_next_step").fill("Luokanvalvoja seuraa.")
     save_panel(page, watch)
@@ -281,9 +283,10 @@ def test_team_member_runs_a_case_from_referral_to_closure(page, live_server, tea
     # Close the case on its own page.
     link(page, "Päätä tapaus", f"/cases/{reference}/close/").click()
     page.wait_for_url(f"{live_server.url}/cases/{reference}/close/")
-    # Done: a central party, a follow-up after the last intervention, guardians informed.
-    # Still missing: the outcome, closing summary and aftercare plan this form fills in.
-    expect(page.locator(".checklist__item--done")).to_have_count(3)
+    # Done: a central party, a follow-up after the last intervention, the agreement reviewed,
+    # guardians informed. Still missing: the outcome, closing summary and aftercare plan this
+    # form fills in.
+    expect(page.locator(".checklist__item--done")).to_have_count(4)
     expect(page.locator(".checklist__item:not(.checklist__item--done)")).to_have_count(3)
     assert_accessible(page)
     page.locator("#id_outcome").select_option("resolved")

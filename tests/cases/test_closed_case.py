@@ -111,6 +111,16 @@ def _refused_urls():
         ("cases:attachment_remove", lambda ref, rec: [ref, rec["attachment"].pk]),
         ("reminders:invite", lambda ref, rec: [ref, rec["interventions"].pk]),
     ]
+    # One-click facts (views_quick), each with its undo.
+    for name, kind in [
+        ("parties_heard", "parties"),
+        ("parties_unheard", "parties"),
+        ("guardians_informed", "guardians"),
+        ("guardians_uninformed", "guardians"),
+        ("follow_ups_done", "follow-ups"),
+        ("follow_ups_undone", "follow-ups"),
+    ]:
+        urls.append((f"cases:{name}", lambda ref, rec, kind=kind: [ref, rec[kind].pk]))
     return urls
 
 

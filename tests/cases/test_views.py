@@ -152,22 +152,24 @@ def test_follow_up_due_before_referral_is_refused(team_client, case, case_team_m
     assert response.status_code == 302
 
 
-def test_completing_a_follow_up_needs_its_assessment(team_client, case, case_team_member):
+def test_completing_a_follow_up_needs_its_method_and_a_party_answer(
+    team_client, case, case_team_member
+):
+    pupil = add_party(case, "Aino Oppilas")
     follow_up = FollowUp.objects.create(
         case=case, due_date=dt.date(2026, 11, 20), responsible=case_team_member
     )
     url = reverse("cases:follow_ups_edit", args=[case.reference, follow_up.pk])
     data = {"due_date": "2026-11-20", "responsible": case_team_member.pk, "done_at": "2026-11-21"}
     response = team_client.post(url, data)
-    assert set(response.context["form"].errors) == {"method", "bullying", "situation", "agreements"}
+    assert set(response.context["form"].errors) == {"method", "__all__"}
     response = team_client.post(
         url,
         {
             **data,
             "method": "meeting",
-            "bullying": "decreased",
-            "situation": "better",
-            "agreements": "partly",
+            f"p{pupil.pk}_bullying": "decreased",
+            f"p{pupil.pk}_situation": "better",
         },
     )
     assert response.status_code == 302
@@ -326,8 +328,9 @@ def test_case_page_query_count_is_constant(
     team_client, case, case_team_member, n, django_assert_max_num_queries
 ):
     _populate(case, case_team_member, n)
-    # 26 before the duties; +4 for consents, notices, safety measures, service referrals.
-    with django_assert_max_num_queries(30):
+    # 26 before the duties; +4 for consents, notices, safety measures, service referrals;
+    # +1 for the per-party follow-up answers.
+    with django_assert_max_num_queries(31):
         response = team_client.get(case.get_absolute_url())
     assert response.status_code == 200
     assert f"Merkintä {n - 1}" in response.content.decode()

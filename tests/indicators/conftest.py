@@ -23,6 +23,7 @@ from k0.cases.models import (
     Case,
     CaseNote,
     FollowUp,
+    FollowUpAnswer,
     Intervention,
     PartyGroup,
 )
@@ -83,6 +84,19 @@ SECRETS = [
 ]
 
 
+def answer(follow_up, subject, bullying, situation, agreements):
+    """A party's (or a group's) answers at a follow-up."""
+    is_group = isinstance(subject, PartyGroup)
+    return FollowUpAnswer.objects.create(
+        follow_up=follow_up,
+        party=None if is_group else subject,
+        group=subject if is_group else None,
+        bullying=bullying,
+        situation=situation,
+        agreements=agreements,
+    )
+
+
 @pytest.fixture
 def city(db):
     """Schools, cases and parties; returns the objects tests refer to."""
@@ -127,7 +141,7 @@ def city(db):
     Intervention.objects.create(
         case=c1, kind="individual", date=D(2026, 8, 20), status=InterventionStatus.PLANNED
     )
-    FollowUp.objects.create(
+    february = FollowUp.objects.create(
         case=c1,
         responsible=user,
         due_date=D(2026, 2, 1),
@@ -137,9 +151,15 @@ def city(db):
         agreements="kept",
         notes="Arkaluonteinen muistiinpano",
     )
-    FollowUp.objects.create(
+    march = FollowUp.objects.create(
         case=c1, responsible=user, due_date=D(2026, 3, 1), done_at=D(2026, 3, 1)
     )
+    # Per party: each party's latest answers in the period count (March over February).
+    answer(february, aino, "decreased", "same", "partly")
+    answer(february, eetu, "stopped", "better", "kept")
+    answer(march, aino, "stopped", "better", "kept")
+    answer(march, eetu, "continued", "worse", "broken")
+    answer(march, PartyGroup.objects.get(case=c1), "stopped", "better", "")
     CaseNote.objects.create(case=c1, author=user, text="Arkaluonteinen muistiinpano")
     close_directly(c1, Outcome.RESOLVED, dt.datetime(2026, 3, 10, 12, 0, tzinfo=HELSINKI))
 
@@ -176,7 +196,7 @@ def city(db):
         c6.close(by=user, outcome=Outcome.DISCONTINUED, closing_summary="x", aftercare_plan="")
     with time_machine.travel(dt.datetime(2026, 1, 10, 10, 0, tzinfo=dt.UTC), tick=False):
         c6.reopen(by=user, reason="Kiusaaminen alkoi uudelleen")
-    FollowUp.objects.create(
+    april = FollowUp.objects.create(
         case=c6,
         responsible=user,
         due_date=D(2026, 4, 15),
@@ -185,6 +205,7 @@ def city(db):
         situation="same",
         agreements="partly",
     )
+    answer(april, sanni, "decreased", "same", "partly")
     with time_machine.travel(dt.datetime(2026, 4, 20, 10, 0, tzinfo=dt.UTC), tick=False):
         c6.close(by=user, outcome=Outcome.RESOLVED, closing_summary="x", aftercare_plan="Seuranta")
 
@@ -257,14 +278,20 @@ EXPECTED_CITY = {
     ("interventions_by_kind", "group"): 1,
     ("interventions_by_kind", "individual"): 0,
     ("interventions_by_kind", "home_visit"): 0,
-    # done in the year: c1 1 Feb, c1 1 Mar (not assessed), c6 15 Apr
+    # done in the year: c1 1 Feb, c1 1 Mar, c6 15 Apr
     ("follow_ups_done", None): 3,
-    ("follow_up_bullying", "stopped"): 1,
-    ("follow_up_bullying", "decreased"): 1,
-    ("follow_up_bullying", "not_assessed"): 1,
-    ("follow_up_situation", "better"): 1,
+    # per party, the latest answers in the year: Aino (1 Mar), Eetu (1 Mar), group 7B
+    # (1 Mar, agreements not assessed), Sanni (15 Apr)
+    ("parties_followed_up", None): 4,
+    ("follow_up_bullying", "stopped"): 2,  # Aino, 7B (Aino's February "decreased" is older)
+    ("follow_up_bullying", "continued"): 1,  # Eetu
+    ("follow_up_bullying", "decreased"): 1,  # Sanni
+    ("follow_up_bullying", "not_assessed"): 0,
+    ("follow_up_situation", "better"): 2,
+    ("follow_up_situation", "worse"): 1,
     ("follow_up_situation", "same"): 1,
     ("follow_up_agreements", "kept"): 1,
+    ("follow_up_agreements", "broken"): 1,
     ("follow_up_agreements", "partly"): 1,
     ("follow_up_agreements", "not_assessed"): 1,
 }

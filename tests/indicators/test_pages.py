@@ -216,7 +216,9 @@ def test_grade_band_breakdown_says_case_figures_have_no_grade(office, city):
     assert report.table("parties").rows  # pupils have a grade
     assert not report.table("closed").rows
     assert not report.table("closed").breakdown_available
-    assert body(response).count('class="indicator-table__unavailable"') == 11
+    without_grade = [t for t in report.tables if not t.breakdown_available]
+    assert len(without_grade) >= 12  # case figures, notices, follow-ups done, …
+    assert body(response).count('class="indicator-table__unavailable"') == len(without_grade)
 
 
 def test_ended_period_is_not_marked_as_running(office, city):
@@ -347,9 +349,9 @@ def add_cases(city, n):
 
 
 # The first publication of a period: session, user, roles, the first-referral year, the
-# snapshot look-up, the areas and 8 aggregates, the snapshot insert and its re-read, the
+# snapshot look-up, the areas and 9 aggregates, the snapshot insert and its re-read, the
 # session save (in a savepoint).
-MAX_QUERIES_FIRST = 19
+MAX_QUERIES_FIRST = 20
 # Later: the same without the counting, read from the frozen figures.
 MAX_QUERIES_FROZEN = 8
 

@@ -83,3 +83,27 @@ def test_non_administrators_are_refused(client, case_team_member, pupil):
     client.force_login(case_team_member)
     assert client.get(reverse("privacy:search")).status_code == 403
     assert client.post(reverse("privacy:export_json", args=[pupil.pk])).status_code == 403
+
+
+def test_export_holds_the_persons_follow_up_answers_and_how_they_were_heard(
+    admin_client, pupil, case_team_member
+):
+    import datetime as dt
+
+    from k0.cases.models import FollowUp, FollowUpAnswer
+
+    pupil.heard_on, pupil.heard_how = dt.date(2026, 9, 5), "phone"
+    pupil.save()
+    follow_up = FollowUp.objects.create(
+        case=pupil.case,
+        due_date=dt.date(2026, 10, 1),
+        done_at=dt.date(2026, 10, 2),
+        responsible=case_team_member,
+    )
+    FollowUpAnswer.objects.create(
+        follow_up=follow_up, party=pupil, bullying="decreased", situation="better"
+    )
+    data = json.loads(admin_client.post(reverse("privacy:export_json", args=[pupil.pk])).content)
+    assert data["party"]["heard_on"] == "2026-09-05" and data["party"]["heard_how"]
+    (answer,) = data["follow_up_answers"]
+    assert answer["follow_up_done_on"] == "2026-10-02" and answer["bullying"]
