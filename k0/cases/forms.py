@@ -236,6 +236,18 @@ class CaseTeamForm(TeamFieldsMixin, forms.Form):
             }
 
 
+def _no_preselection(form, name: str) -> None:
+    """A radio group with no choice made in advance: without the blank radio that Django
+    adds for a model field without a default, and, on a new record, without the field's
+    default. The field stays required, so skipping it is an error, not a decision."""
+    field = form.fields[name]
+    field.choices = [c for c in field.choices if c[0]]
+    field.required = True
+    if not form.instance.pk and not form.is_bound:
+        form.initial[name] = None
+        field.initial = None
+
+
 class CaseChildForm(KeepPastedText, forms.ModelForm):
     """A form for something recorded in a case; `case` scopes every choice to that case."""
 
@@ -278,6 +290,9 @@ class PartyForm(CaseChildForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A decision that feeds statistics starts empty and is required: no blank radio
+        # checked in advance, so nobody records "bystander" or "central" by skipping it.
+        _no_preselection(self, "role")
         guardians = self._parties().filter(kind=PartyKind.GUARDIAN)
         if self.instance.pk:
             guardians = guardians.filter(pupil_links__pupil=self.instance)
@@ -365,6 +380,8 @@ class InterventionForm(CaseChildForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Done or planned is asked, not assumed: done interventions count in the indicators.
+        _no_preselection(self, "status")
         self.fields["participants"].queryset = self._parties()
         self.fields["groups"].queryset = PartyGroup.objects.filter(case=self.case)
         self.fields["facilitators"] = UserMultipleChoiceField(
@@ -450,7 +467,10 @@ class NoteForm(CaseChildForm):
 
 
 class CloseForm(KeepPastedText, forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    # No outcome is chosen in advance: the outcome feeds the headline indicator.
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", _("Choose the outcome")), *Outcome.choices]
+    )
     closing_summary = forms.CharField(
         label=_("Closing summary"),
         widget=forms.Textarea,
