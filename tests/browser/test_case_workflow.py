@@ -75,7 +75,7 @@ def assert_unique_ids(page):
 
 
 def open_panel(page, trigger):
-    """Opens an add/edit form into the panel slot of its section (htmx) and checks it for accessibility."""
+    """Opens an add/edit form into the panel slot of its section (htmx); checks accessibility."""
     trigger.click()
     page.wait_for_selector(PANEL)
     expect(page.locator(f"{PANEL} form[hx-post]")).to_be_visible()
