@@ -10,8 +10,10 @@ for every model registered there, the list, the add form and the change form of 
 With K0_PAGE_WIDTHS=FILE the widths at 320, 390 and 1366 px are written there as JSON.
 """
 
+import contextlib
 import json
 import os
+from pathlib import Path
 
 import pytest
 from django.contrib import admin
@@ -57,10 +59,8 @@ def admin_pages(world):  # noqa: F811
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
         for view in ("changelist", "add"):
-            try:
+            with contextlib.suppress(NoReverseMatch):
                 urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}"))
-            except NoReverseMatch:
-                pass
         row = model_admin.get_queryset(_admin_request(world)).first()
         if row is not None:
             urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk]))
@@ -131,7 +131,7 @@ def test_every_page_reflows_at_320px_and_passes_axe(page, live_server, world, pe
             violations[url] = bad
     if os.environ.get("K0_PAGE_WIDTHS"):
         path = os.environ["K0_PAGE_WIDTHS"]
-        previous = json.load(open(path)) if os.path.exists(path) else {}
+        previous = json.loads(Path(path).read_text()) if os.path.exists(path) else {}
         previous[persona] = report
         with open(path, "w") as out:
             json.dump(previous, out, indent=1)
