@@ -326,6 +326,8 @@ class GuardianshipForm(CaseChildForm):
         model = Guardianship
         fields = ["guardian", "pupil", "informed_on", "informed_how"]
         widgets = {"informed_on": DateInput()}
+        # The model's links have no verbose names of their own to translate.
+        labels = {"guardian": _("Guardian"), "pupil": _("Pupil")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -503,17 +505,21 @@ class PrincipalReviewForm(KeepPastedText, forms.ModelForm):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("Screenshots and photos (PNG, JPEG, WebP, GIF) or PDF, at most %(mb)s MB.")
-        % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
-    )
+    # The help text is set per form: a lazy text formatted here, at import, would stay in
+    # the language of the process, not the user's.
+    file = forms.FileField(label=_("File"))
     description = forms.CharField(
         label=_("Description"),
         max_length=300,
         required=False,
         help_text=_("What the file shows. No pupils' names needed here."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Screenshots and photos (PNG, JPEG, WebP, GIF) or PDF, at most %(mb)s MB."
+        ) % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
