@@ -19,13 +19,16 @@ class K0BoundField(BoundField):
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
-        if not widget.is_hidden:
+        # Not a widget of several inputs: its attributes go to each of them.
+        if not widget.is_hidden and not isinstance(widget, forms.MultiWidget):
             css = HDS_INPUT_CLASSES.get(self.widget_type, HDS_TEXT_INPUT)
-            if css:
-                attrs["class"] = " ".join(filter(None, [attrs.get("class", ""), css]))
-            if self.errors and not self.use_fieldset:
-                described = [attrs.get("aria-describedby", ""), f"{self.auto_id}_error"]
-                attrs["aria-describedby"] = " ".join(filter(None, described))
+            # A widget with a class of its own keeps it: the admin's date and time inputs
+            # (vDateField, vTimeField) are found by their class by the admin's scripts.
+            if css and not (attrs.get("class") or widget.attrs.get("class")):
+                attrs["class"] = css
+        if not widget.is_hidden and self.errors and not self.use_fieldset:
+            described = [attrs.get("aria-describedby", ""), f"{self.auto_id}_error"]
+            attrs["aria-describedby"] = " ".join(filter(None, described))
         return attrs
 
 
