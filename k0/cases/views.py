@@ -22,7 +22,7 @@ from . import forms
 from .access import get_case_for, refuses_closed_case
 from .attachments import EXTENSIONS, download_name
 from .audit import access_days
-from .choices import PHASE_ORDER, Phase
+from .choices import PHASE_ORDER, AgreementStatus, Phase
 from .filters import CaseFilter
 from .models import (
     REOPEN_REFUSED_DATA_REMOVED,
@@ -261,7 +261,7 @@ def coming_up(case: Case) -> list[TimelineEntry]:
                 )
             )
     for item in case.agreements.all():
-        if item.review_on and item.review_on >= today and item.status == "open":
+        if item.review_on and item.review_on >= today and item.status == AgreementStatus.OPEN:
             entries.append(
                 TimelineEntry(
                     item.review_on,
