@@ -254,3 +254,17 @@ def test_the_close_form_chooses_no_outcome(page, live_server, panel_case, case_t
     expect(summary).to_be_focused()
     expect(summary.locator("a[href='#id_outcome']")).to_be_visible()
     assert Case.objects.get(pk=case.pk).outcome == ""
+
+
+def test_the_new_case_form_starts_at_its_error_summary(page, live_server, team_member):
+    log_in(page, live_server, team_member, PASSWORD)
+    page.goto(f"{live_server.url}/cases/new/")
+    page.locator("form.case-form button[type=submit]").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    # Each error links to its field, and following the link puts focus in the field.
+    link = summary.locator("a[href^='#id_']").first
+    target = link.get_attribute("href")
+    link.click()
+    assert active(page, "'#' + e.id") == target
