@@ -10,9 +10,12 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
     links = [(reverse(name), label) for name, label in navigation_for(user)]
-    current = request.path
+    # The longest link the path starts with is the current one, and only that one:
+    # "My schools" (/cases/my-schools/) is not also "Cases" (/cases/).
+    matches = [url for url, _ in links if request.path.startswith(url)]
+    current = max(matches, key=len) if matches else None
     return {
         "nav_links": [
-            {"url": url, "label": label, "current": current.startswith(url)} for url, label in links
+            {"url": url, "label": label, "current": url == current} for url, label in links
         ]
     }

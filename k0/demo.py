@@ -10,7 +10,8 @@ from schools.models import Area, Membership, Role, School, SchoolKind
 
 DEMO_PASSWORD = "k0-demo-salasana"
 
-AREAS = ["Eteläinen alue", "Itäinen alue"]
+# Finnish and Swedish names, as Helsinki's districts have.
+AREAS = [("Eteläinen alue", "Södra området"), ("Itäinen alue", "Östra området")]
 
 SCHOOLS = [
     # name, area index, kind
@@ -57,8 +58,8 @@ def seed(*, random_passwords: bool = False) -> tuple[dict[str, int], dict[str, s
     created = {"areas": 0, "schools": 0, "users": 0, "memberships": 0, "cases": 0}
     passwords = {}
     areas = []
-    for name in AREAS:
-        area, new = Area.objects.get_or_create(name=name)
+    for name, name_sv in AREAS:
+        area, new = Area.objects.get_or_create(name=name, defaults={"name_sv": name_sv})
         created["areas"] += new
         areas.append(area)
     schools = []

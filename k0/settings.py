@@ -309,6 +309,8 @@ ANONYMOUS_USER_NAME = None
 
 LANGUAGE_CODE = "fi"
 LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
+# One date format per language as read in Finland: 20.11.2026 (fi, sv), 20 Nov 2026 (en).
+FORMAT_MODULE_PATH = ["k0.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True

@@ -16,8 +16,8 @@ class SchoolMembershipInline(MembershipInline):
 
 @admin.register(Area)
 class AreaAdmin(SimpleHistoryAdmin):
-    search_fields = ["name"]
-    list_display = ["name"]
+    search_fields = ["name", "name_sv"]
+    list_display = ["name", "name_sv"]
 
 
 @admin.register(School)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -9,6 +10,8 @@ class Area(models.Model):
     """A district or region of the city (alue), used to group statistics."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    # Helsinki's districts have Swedish names too (Eteläinen – Södra); shown in Swedish.
+    name_sv = models.CharField(_("name in Swedish"), max_length=100, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -17,7 +20,29 @@ class Area(models.Model):
         verbose_name_plural = _("areas")
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the language of the page: Swedish where the city has one."""
+        return self.name_sv if self.name_sv and _in_swedish() else self.name
+
+
+def _in_swedish() -> bool:
+    return (get_language() or "").startswith("sv")
+
+
+def localized_area_names(areas: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """(id, name) pairs with the Swedish names on a Swedish page (one query, only then);
+    an area without one keeps its name."""
+    if not areas or not _in_swedish():
+        return areas
+    swedish = dict(
+        Area.objects.filter(pk__in=[pk for pk, _name in areas])
+        .exclude(name_sv="")
+        .values_list("pk", "name_sv")
+    )
+    return [(pk, swedish.get(pk, name)) for pk, name in areas]
 
 
 class SchoolKind(models.TextChoices):

@@ -236,6 +236,18 @@ class CaseTeamForm(TeamFieldsMixin, forms.Form):
             }
 
 
+def _no_preselection(form, name: str) -> None:
+    """A radio group with no choice made in advance: without the blank radio that Django
+    adds for a model field without a default, and, on a new record, without the field's
+    default. The field stays required, so skipping it is an error, not a decision."""
+    field = form.fields[name]
+    field.choices = [c for c in field.choices if c[0]]
+    field.required = True
+    if not form.instance.pk and not form.is_bound:
+        form.initial[name] = None
+        field.initial = None
+
+
 class CaseChildForm(KeepPastedText, forms.ModelForm):
     """A form for something recorded in a case; `case` scopes every choice to that case."""
 
@@ -273,6 +285,12 @@ class PartyForm(CaseChildForm):
             "role": forms.RadioSelect,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A decision that feeds statistics starts empty and is required: no blank radio
+        # checked in advance, so nobody records "bystander" or "central" by skipping it.
+        _no_preselection(self, "role")
+
     def clean(self):
         data = super().clean()
         for name in ("heard_on",):
@@ -296,6 +314,8 @@ class GuardianshipForm(CaseChildForm):
         model = Guardianship
         fields = ["guardian", "pupil", "custody", "informed_on", "informed_how", "informed_by"]
         widgets = {"informed_on": DateInput()}
+        # The model's links have no verbose names of their own to translate.
+        labels = {"guardian": _("Guardian"), "pupil": _("Pupil")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -357,6 +377,8 @@ class InterventionForm(CaseChildForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Done or planned is asked, not assumed: done interventions count in the indicators.
+        _no_preselection(self, "status")
         self.fields["participants"].queryset = self._parties()
         self.fields["groups"].queryset = PartyGroup.objects.filter(case=self.case)
         self.fields["facilitators"] = UserMultipleChoiceField(
@@ -480,7 +502,10 @@ class NoteForm(CaseChildForm):
 
 
 class CloseForm(KeepPastedText, forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    # No outcome is chosen in advance: the outcome feeds the headline indicator.
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", _("Choose the outcome")), *Outcome.choices]
+    )
     closing_summary = forms.CharField(
         label=_("Closing summary"),
         widget=forms.Textarea,
@@ -513,17 +538,21 @@ class PrincipalReviewForm(KeepPastedText, forms.ModelForm):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("Screenshots and photos (PNG, JPEG, WebP, GIF) or PDF, at most %(mb)s MB.")
-        % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
-    )
+    # The help text is set per form: a lazy text formatted here, at import, would stay in
+    # the language of the process, not the user's.
+    file = forms.FileField(label=_("File"))
     description = forms.CharField(
         label=_("Description"),
         max_length=300,
         required=False,
         help_text=_("What the file shows. No pupils' names needed here."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Screenshots and photos (PNG, JPEG, WebP, GIF) or PDF, at most %(mb)s MB."
+        ) % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -1466,6 +1466,20 @@ class AccessAction(models.TextChoices):
     EXPORT = "export", _("Exported")
 
 
+# How the access log names the way someone reached the case (`audit.role_in_case` and the
+# `role=` of the views that log).
+ACCESS_ROLE_LABELS = {
+    "case_team": _("Case team"),
+    "team_member": _("K-0 team member"),
+    "principal": _("Principal"),
+    "coordinator": _("K-0 coordinator"),
+    "programme_office": _("Programme office"),
+    "administrator": _("Administrator"),
+    "staff": _("Administrator"),
+    "other": _("Other"),
+}
+
+
 class AccessLog(models.Model):
     """Who opened which case's records, when, through which view (lokitiedot).
 
@@ -1491,6 +1505,10 @@ class AccessLog(models.Model):
         verbose_name_plural = _("access log")
         default_permissions = ("view",)
         indexes = [models.Index(fields=["case", "-at"])]
+
+    @property
+    def role_label(self) -> str:
+        return str(ACCESS_ROLE_LABELS.get(self.role, self.role))
 
 
 # Duties and safety (consent per guardian, notices, safety plan, service referrals) live in

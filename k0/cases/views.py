@@ -21,13 +21,20 @@ from schools.roles import has_role, role_required, schools_where
 from . import due, forms
 from .access import get_case_for, refuses_closed_case
 from .attachments import EXTENSIONS, download_name
-from .choices import PHASE_ORDER, HeardHow, InformedHow, InterventionStatus, Phase
+from .audit import access_days
+from .choices import (
+    PHASE_ORDER,
+    AgreementStatus,
+    HeardHow,
+    InformedHow,
+    InterventionStatus,
+    Phase,
+)
 from .filters import CaseFilter
 from .hearings import sync_hearings
 from .models import (
     REOPEN_REFUSED_DATA_REMOVED,
     AccessAction,
-    AccessLog,
     Agreement,
     Attachment,
     Case,
@@ -108,19 +115,46 @@ class TimelineEntry:
     text: str = ""
     by: str = ""
     anchor: str = ""
+    # The entry's own id on the page (a note, which has no other place), for `K0-Changed`.
+    item_id: str = ""
+
+    # Within one moment, causes before their effects: a meeting before the phase change it
+    # allowed, a follow-up before the closure.
+    RANK = {"intervention": 0, "follow_up": 1, "agreement": 2, "attachment": 3, "note": 4}
+
+    @property
+    def has_time(self) -> bool:
+        return isinstance(self.when, datetime)
 
     @property
     def sort_key(self):
         when = self.when
         if not isinstance(when, datetime):
             when = timezone.make_aware(datetime.combine(when, datetime.min.time()))
-        return when
+        return (when, self.RANK.get(self.kind, 9))
+
+    @property
+    def day(self) -> date:
+        return timezone.localdate(self.when) if self.has_time else self.when
+
+
+def _happened_at(day: date, recorded_at: datetime, start_time=None) -> datetime | date:
+    """When something dated only by its day happened: at its start time if it has one; at
+    the moment it was recorded if that was the same day (it cannot have happened later);
+    otherwise just the day, which sorts first within that day."""
+    if start_time is not None:
+        return timezone.make_aware(datetime.combine(day, start_time))
+    if recorded_at is not None and timezone.localdate(recorded_at) == day:
+        return recorded_at
+    return day
 
 
 def build_timeline(case: Case) -> list[TimelineEntry]:
-    """Phase changes, interventions, agreements, follow-ups, notes, attachments and the
-    principal's reviews, newest first.
+    """What has happened — phase changes, interventions, agreements, follow-ups, notes,
+    attachments and the principal's reviews — newest first. Planned meetings and meetings
+    dated in the future are not here but in `coming_up`.
     Uses only prefetched rows, so its cost does not grow with queries."""
+    today = timezone.localdate()
     entries = []
     for change in case.phase_changes.all():
         title = _("Phase: %(phase)s") % {"phase": Phase(change.to_phase).label}
@@ -130,9 +164,11 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
             TimelineEntry(change.changed_at, "phase", title, change.reason, change.actor)
         )
     for item in case.interventions.all():
+        if item.is_planned or item.status == InterventionStatus.CANCELLED or item.date > today:
+            continue
         entries.append(
             TimelineEntry(
-                item.date,
+                _happened_at(item.date, item.created_at, item.start_time),
                 "intervention",
                 item.get_kind_display(),
                 item.summary,
@@ -161,7 +197,14 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
     entries.extend(_per_party_entries(case))
     for note in case.timeline_notes:
         entries.append(
-            TimelineEntry(note.created_at, "note", _("Note"), note.text, str(note.author))
+            TimelineEntry(
+                note.created_at,
+                "note",
+                _("Note"),
+                note.text,
+                str(note.author),
+                item_id=f"note-{note.pk}",
+            )
         )
     for item in case.attachments.all():
         entries.append(
@@ -238,11 +281,15 @@ def _per_party_entries(case: Case) -> list[TimelineEntry]:
                         link.get_informed_how_display(),
                     )
                 )
+    # Only closing cancels a meeting (one dated on or after the closing day): the entry sits
+    # at that closing, not at the meeting's own (future) date.
+    closings = sorted(c.changed_at for c in case.phase_changes.all() if c.to_phase == Phase.CLOSED)
     for item in case.interventions.all():
         if item.status == InterventionStatus.CANCELLED:
+            closed_at = [at for at in closings if timezone.localdate(at) <= item.date]
             entries.append(
                 TimelineEntry(
-                    item.date,
+                    closed_at[-1] if closed_at else item.date,
                     "intervention",
                     _("Cancelled: %(meeting)s") % {"meeting": item.get_kind_display()},
                     "",
@@ -265,6 +312,66 @@ def _per_party_entries(case: Case) -> list[TimelineEntry]:
     return entries
 
 
+def coming_up(case: Case) -> list[TimelineEntry]:
+    """What is planned, soonest first: planned or future meetings, follow-ups not yet done,
+    reviews of open agreements. From prefetched rows only."""
+    today = timezone.localdate()
+    entries = []
+    if case.phase == Phase.CLOSED:
+        return entries
+    for item in case.interventions.all():
+        if item.status != InterventionStatus.CANCELLED and (item.is_planned or item.date > today):
+            when = (
+                timezone.make_aware(datetime.combine(item.date, item.start_time))
+                if item.start_time
+                else item.date
+            )
+            entries.append(
+                TimelineEntry(
+                    when, "intervention", item.get_kind_display(), "", "", f"intervention-{item.pk}"
+                )
+            )
+    for item in case.follow_ups.all():
+        if item.is_open:
+            entries.append(
+                TimelineEntry(
+                    item.due_date,
+                    "follow_up",
+                    _("Follow-up"),
+                    "",
+                    str(item.responsible),
+                    f"follow-up-{item.pk}",
+                )
+            )
+    for item in case.agreements.all():
+        if item.review_on and item.review_on >= today and item.status == AgreementStatus.OPEN:
+            entries.append(
+                TimelineEntry(
+                    item.review_on,
+                    "agreement",
+                    _("Review of an agreement"),
+                    "",
+                    "",
+                    f"agreement-{item.pk}",
+                )
+            )
+    return sorted(entries, key=lambda e: e.sort_key)
+
+
+def timeline_days(entries: list[TimelineEntry]) -> list[tuple[date, list[TimelineEntry]]]:
+    """The timeline by day, newest day first; within a day in the order things happened,
+    so a meeting reads before the phase change it allowed."""
+    days: dict[date, list[TimelineEntry]] = {}
+    for entry in entries:
+        days.setdefault(entry.day, []).append(entry)
+    return [(day, list(reversed(items))) for day, items in days.items()]
+
+
+# The parties table: pupils first (the children the case is about), then their guardians,
+# staff and other adults; central parties before bystanders within each.
+KIND_ORDER = {"pupil": 0, "guardian": 1, "staff": 2, "other": 3}
+
+
 def case_detail(request, reference):
     case = get_case_for(request, reference)
     full = request.GET.get("timeline") == "all"
@@ -273,11 +380,18 @@ def case_detail(request, reference):
 
 
 TIMELINE_PAGE = 50
+TIMELINE_OPEN_DAYS = 5
+INTERVENTIONS_OPEN = 3
 
 
 def _detail_context(case, *, full_timeline: bool = False, **extra):
     timeline = build_timeline(case)
-    parties = list(case.parties.all())
+    shown = timeline if full_timeline else timeline[:TIMELINE_PAGE]
+    days = timeline_days(shown)
+    parties = sorted(
+        case.parties.all(), key=lambda p: (KIND_ORDER.get(p.kind, 9), p.role != "central")
+    )
+    interventions = sorted(case.interventions.all(), key=lambda i: (i.date, i.pk), reverse=True)
     guardianships = [link for p in parties for link in p.guardian_links.all()]
     # Each follow-up answer shows under its party's (or group's) name, from prefetched rows.
     names = {("p", p.pk): p.name for p in parties}
@@ -299,7 +413,13 @@ def _detail_context(case, *, full_timeline: bool = False, **extra):
         "next_phase": Phase(case.next_phase).label if case.next_phase else None,
         "can_advance": case.next_phase not in (None, Phase.CLOSED),
         # A long case shows its latest entries; the rest are one link away.
-        "timeline": timeline if full_timeline else timeline[:TIMELINE_PAGE],
+        "timeline": shown,
+        # The latest days open, older ones folded; the same for interventions.
+        "timeline_open": days[:TIMELINE_OPEN_DAYS],
+        "timeline_more": days[TIMELINE_OPEN_DAYS:],
+        "coming_up": coming_up(case),
+        "interventions_recent": interventions[:INTERVENTIONS_OPEN],
+        "interventions_earlier": interventions[INTERVENTIONS_OPEN:],
         "timeline_hidden": 0
         if full_timeline
         else max(0, len(timeline) + case.notes_total - len(case.timeline_notes) - TIMELINE_PAGE),
@@ -312,7 +432,7 @@ def _detail_context(case, *, full_timeline: bool = False, **extra):
         if case.phase != Phase.CLOSED and case.last_activity_at <= inactive_limit()
         else None,
         "case_labels": case.choice_labels(),
-        "access_log": AccessLog.objects.filter(case=case).select_related("user")[:50],
+        "access_days": access_days(case),
         "heard_how_choices": HeardHow.choices,
         "informed_how_choices": InformedHow.choices,
         **_review_context(case),
@@ -329,9 +449,11 @@ def _review_context(case) -> dict:
     return {"principal_reviews": reviews}
 
 
-def _case_changed(request, case):
+def _case_changed(request, case, anchor: str = ""):
     """After a successful change: htmx swaps in the refreshed case body; plain browsers
-    are redirected (POST/redirect/GET)."""
+    are redirected (POST/redirect/GET) to the case page, scrolled to `anchor` (the id of the
+    changed item or its section). For htmx the anchor travels in the `K0-Changed` header:
+    static/js/k0.js brings that item into view and moves focus to it."""
     case.record_activity()
     if request.htmx:
         fresh = _detail_case(case.pk)
@@ -340,8 +462,11 @@ def _case_changed(request, case):
         response["HX-Reselect"] = "#case-body"
         response["HX-Reswap"] = "outerHTML"
         response["HX-Push-Url"] = case.get_absolute_url()
+        if anchor:
+            response["K0-Changed"] = anchor
         return response
-    return redirect(case)
+    url = case.get_absolute_url()
+    return redirect(f"{url}#{anchor}" if anchor else url)
 
 
 @dataclass(frozen=True)
@@ -392,6 +517,19 @@ CHILD_KINDS = {
 }
 
 
+# Where a kind of record sits on the case page: the id prefix of one item (f"{prefix}-{pk}")
+# and the id of its section, which a removal returns to.
+CHILD_ANCHORS = {
+    "parties": ("party", "parties"),
+    "guardians": ("guardian", "parties"),
+    "groups": ("group", "parties"),
+    "interventions": ("intervention", "interventions"),
+    "agreements": ("agreement", "interventions"),
+    "follow-ups": ("follow-up", "follow-ups"),
+    "notes": ("note", "timeline"),
+}
+
+
 def _child_queryset(kind: str, case: Case):
     model = CHILD_KINDS[kind].model
     if model is Guardianship:
@@ -419,12 +557,14 @@ def child_form(request, reference, kind, pk=None):
             if isinstance(obj, Intervention):
                 sync_hearings(case, by=request.user)
         messages.success(request, _("Saved."))
-        return _case_changed(request, case)
+        prefix = CHILD_ANCHORS[kind][0]
+        return _case_changed(request, case, anchor=f"{prefix}-{obj.pk}")
     context = {
         "case": case,
         "form": form,
         "title": spec.edit_title if instance else spec.add_title,
         "kind": kind,
+        "section": CHILD_ANCHORS[kind][1],
         "instance": instance,
         "remove_url": reverse(f"cases:{kind.replace('-', '_')}_remove", args=[reference, pk])
         if instance
@@ -450,11 +590,13 @@ def child_delete(request, reference, kind, pk):
         if kind == "interventions":
             sync_hearings(case, by=request.user, forget=heard_here)
     messages.success(request, _("Removed."))
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor=CHILD_ANCHORS[kind][1])
 
 
 @refuses_closed_case
-def _case_form_view(request, reference, form_class, title, template="cases/case_form.html"):
+def _case_form_view(
+    request, reference, form_class, title, template="cases/case_form.html", anchor=""
+):
     case = get_case_for(request, reference)
     if request.method == "POST":
         case.ensure_open()
@@ -464,17 +606,21 @@ def _case_form_view(request, reference, form_class, title, template="cases/case_
         obj._history_user = request.user
         obj.save()
         messages.success(request, _("Saved."))
-        return _case_changed(request, case)
-    return render(request, template, {"case": case, "form": form, "title": title})
+        return _case_changed(request, case, anchor=anchor)
+    return render(
+        request, template, {"case": case, "form": form, "title": title, "section": anchor}
+    )
 
 
 def case_edit_referral(request, reference):
-    return _case_form_view(request, reference, forms.CaseReferralForm, _("Referral"))
+    return _case_form_view(
+        request, reference, forms.CaseReferralForm, _("Referral"), anchor="referral"
+    )
 
 
 def case_edit_work(request, reference):
     return _case_form_view(
-        request, reference, forms.CaseWorkForm, _("Summary, root causes and plan")
+        request, reference, forms.CaseWorkForm, _("Summary, root causes and plan"), anchor="work"
     )
 
 
@@ -496,9 +642,11 @@ def case_team(request, reference):
         messages.success(request, _("Case team saved."))
         if not Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
             return redirect("cases:list")
-        return _case_changed(request, case)
+        return _case_changed(request, case, anchor="team")
     return render(
-        request, "cases/case_form.html", {"case": case, "form": form, "title": _("Case team")}
+        request,
+        "cases/case_form.html",
+        {"case": case, "form": form, "title": _("Case team"), "section": "team"},
     )
 
 
@@ -517,7 +665,7 @@ def case_advance(request, reference):
         messages.success(
             request, _("The case moved to phase %(phase)s.") % {"phase": case.get_phase_display()}
         )
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor="now")
 
 
 def case_close(request, reference):
@@ -540,7 +688,7 @@ def case_close(request, reference):
             errors = error.missing
         else:
             messages.success(request, _("Case closed."))
-            return _case_changed(request, case)
+            return _case_changed(request, case, anchor="now")
     return render(
         request,
         "cases/close.html",
@@ -567,7 +715,7 @@ def case_reopen(request, reference):
             errors = error.missing
         else:
             messages.success(request, _("Case reopened."))
-            return _case_changed(request, case)
+            return _case_changed(request, case, anchor="now")
     return render(
         request,
         "cases/reopen.html",
@@ -650,7 +798,7 @@ def attachment_add(request, reference):
         attachment._history_user = request.user
         attachment.save()
         messages.success(request, _("Attachment saved."))
-        return _case_changed(request, case)
+        return _case_changed(request, case, anchor=f"attachment-{attachment.pk}")
     return render(request, "cases/attachment_form.html", {"case": case, "form": form})
 
 
@@ -683,4 +831,4 @@ def attachment_remove(request, reference, pk):
     attachment.file.delete(save=False)
     attachment.delete()
     messages.success(request, _("Removed."))
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor="attachments")

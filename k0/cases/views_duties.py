@@ -1,7 +1,7 @@
 """Views of the duties and safety records: consent per guardian and the case's consent rule,
 notices, safety measures and service referrals. Same pattern as the other things recorded in
-a case (`views.child_form`): a panel form opened with htmx into #case-panel, and an ordinary
-page with POST/redirect/GET without JavaScript."""
+a case (`views.child_form`): a panel form opened into its section's panel slot
+(static/js/k0.js), and an ordinary page with POST/redirect/GET without JavaScript."""
 
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ class DutyKind:
     # Set to the user saving a new record (who recorded it, who made it).
     by_field: str = ""
 
+
+# The id of a saved record on the case page, and the section it sits in.
+DUTY_ANCHORS = {
+    "consents": ("consent", "consents"),
+    "notices": ("notice", "notices"),
+    "safety-measures": ("safety-measure", "safety-plan"),
+    "service-referrals": ("service-referral", "service-referrals"),
+}
 
 DUTY_KINDS = {
     "consents": DutyKind(
@@ -83,12 +91,13 @@ def duty_form(request, reference, kind, pk=None):
             obj._history_user = request.user
             obj.save()
         messages.success(request, _("Saved."))
-        return _case_changed(request, case)
+        return _case_changed(request, case, anchor=f"{DUTY_ANCHORS[kind][0]}-{obj.pk}")
     context = {
         "case": case,
         "form": form,
         "title": spec.edit_title if instance else spec.add_title,
         "kind": kind,
+        "section": DUTY_ANCHORS[kind][1],
         "instance": instance,
         "remove_url": reverse(f"cases:{kind.replace('-', '_')}_remove", args=[reference, pk])
         if instance
@@ -107,7 +116,7 @@ def duty_delete(request, reference, kind, pk):
     obj._history_user = request.user
     obj.delete()
     messages.success(request, _("Removed."))
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor=DUTY_ANCHORS[kind][1])
 
 
 @refuses_closed_case
@@ -122,9 +131,9 @@ def consent_rule(request, reference):
         obj._history_user = request.user
         obj.save()
         messages.success(request, _("Saved."))
-        return _case_changed(request, case)
+        return _case_changed(request, case, anchor="consent-rule")
     return render(
         request,
         "cases/case_form.html",
-        {"case": case, "form": form, "title": _("Consent needed from")},
+        {"case": case, "form": form, "title": _("Consent needed from"), "section": "consents"},
     )

@@ -44,9 +44,9 @@ def _post_on_open_case(view):
     return wrapped
 
 
-def _invalid(request, case):
+def _invalid(request, case, anchor: str):
     messages.error(request, _("Choose one of the options offered."))
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor=anchor)
 
 
 @_post_on_open_case
@@ -54,17 +54,17 @@ def party_heard(request, case, pk):
     party = get_object_or_404(Party, case=case, pk=pk)
     form = HeardForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, case)
+        return _invalid(request, case, anchor=f"party-{pk}")
     if party.heard_on:
         messages.info(request, _("%(name)s is already marked heard.") % {"name": party.name})
-        return _case_changed(request, case)
+        return _case_changed(request, case, anchor=f"party-{pk}")
     party.heard_on = timezone.localdate()
     party.heard_how = form.cleaned_data["how"]
     party.heard_in = None
     party._history_user = request.user
     party.save(update_fields=["heard_on", "heard_how", "heard_in"])
     messages.success(request, _("%(name)s marked heard today.") % {"name": party.name})
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor=f"party-{pk}")
 
 
 @_post_on_open_case
@@ -80,7 +80,7 @@ def party_unheard(request, case, pk):
         messages.success(
             request, _("The hearing of %(name)s was taken back.") % {"name": party.name}
         )
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor=f"party-{pk}")
 
 
 @_post_on_open_case
@@ -90,7 +90,7 @@ def guardian_informed(request, case, pk):
     )
     form = InformedForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, case)
+        return _invalid(request, case, anchor=f"guardian-{pk}")
     if not link.informed_on:
         link.informed_on = timezone.localdate()
         link.informed_how = form.cleaned_data["how"]
@@ -100,7 +100,7 @@ def guardian_informed(request, case, pk):
         messages.success(
             request, _("%(name)s marked informed today.") % {"name": link.guardian.name}
         )
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor=f"guardian-{pk}")
 
 
 @_post_on_open_case
@@ -117,7 +117,7 @@ def guardian_uninformed(request, case, pk):
         messages.success(
             request, _("Informing %(name)s was taken back.") % {"name": link.guardian.name}
         )
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor=f"guardian-{pk}")
 
 
 @_post_on_open_case
@@ -129,7 +129,7 @@ def follow_up_done(request, case, pk):
         follow_up._history_user = request.user
         follow_up.save(update_fields=["done_at"])
         messages.success(request, _("Follow-up marked done today."))
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor=f"follow-up-{pk}")
 
 
 @_post_on_open_case
@@ -142,4 +142,4 @@ def follow_up_undone(request, case, pk):
         follow_up._history_user = request.user
         follow_up.save(update_fields=["done_at"])
         messages.success(request, _("The follow-up is open again."))
-    return _case_changed(request, case)
+    return _case_changed(request, case, anchor=f"follow-up-{pk}")

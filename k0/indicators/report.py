@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from k0.cases.choices import Outcome
-from schools.models import SchoolKind
+from schools.models import SchoolKind, localized_area_names
 
 from . import definitions as d
 from . import linked, suppression
@@ -385,9 +385,9 @@ def reports(periods: list[Period], breakdown: str | None = None) -> list[Report]
     """Reports for several periods from one set of queries (a trend costs no more queries)."""
     resolved = d.resolved_outcomes()
     collected: Collected = collect(periods, resolved)
+    areas = localized_area_names(collected.areas) if breakdown else collected.areas
     return [
-        build_report(p, breakdown, collected.periods[p], collected.areas, resolved=resolved)
-        for p in periods
+        build_report(p, breakdown, collected.periods[p], areas, resolved=resolved) for p in periods
     ]
 
 
@@ -471,7 +471,7 @@ def _from_snapshot(period: Period, breakdown: str | None, snapshot: IndicatorSna
         period,
         breakdown,
         PeriodCounts.from_data(data),
-        [(pk, name) for pk, name in data["areas"]],
+        localized_area_names([(pk, name) for pk, name in data["areas"]]),
         resolved=list(data["resolved_outcomes"]),
         frozen_at=snapshot.frozen_at,
         patterns=patterns,

@@ -11,5 +11,7 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("pk", "kind", "requested_by", "status", "progress", "created_at", "expires_at")
     list_filter = ("status", "kind")
-    readonly_fields = [f.name for f in Job._meta.fields]
-    exclude = ("result_file",)  # downloads go through the checked view only
+    # Not the result file: downloads go through the checked view only (and a private file
+    # has no URL to show, so listing it here made the change page fail).
+    readonly_fields = [f.name for f in Job._meta.fields if f.name != "result_file"]
+    exclude = ("result_file",)

@@ -32,7 +32,7 @@ PUPILS = ["Aino Oppilas", "Bruno Oppilas"]
 GUARDIANS = {"Hanna Huoltaja": "Aino Oppilas", "Iiro Huoltaja": "Bruno Oppilas"}
 PHASES = ["referral", "mapping", "plan", "measures", "follow_up", "closed"]
 
-PANEL = "#case-panel .form-panel"
+PANEL = "[data-panel-slot] .form-panel"
 
 
 def iso(day: date) -> str:
@@ -75,7 +75,7 @@ def assert_unique_ids(page):
 
 
 def open_panel(page, trigger):
-    """Opens an add/edit form into #case-panel (htmx) and checks it for accessibility."""
+    """Opens an add/edit form into the panel slot of its section (htmx); checks accessibility."""
     trigger.click()
     page.wait_for_selector(PANEL)
     expect(page.locator(f"{PANEL} form[hx-post]")).to_be_visible()
@@ -115,7 +115,7 @@ def advance(page, watch, to_phase):
     ).click()
     expect_phase(page, to_phase)
     # The "moved to phase" message arrives inside the swapped-in case body.
-    expect(page.locator("#case-body .messages .hds-notification--success")).to_be_visible()
+    expect(page.locator("#messages .hds-notification--success")).to_be_visible()
     watch.check()
     assert_accessible(page)
 
@@ -299,7 +299,7 @@ def test_team_member_runs_a_case_from_referral_to_closure(page, live_server, tea
     # The closed case, swapped in by htmx in place of the close page.
     page.wait_for_url(f"{live_server.url}/cases/{reference}/")
     expect_phase(page, "closed")
-    expect(page.locator("#case-body .messages .hds-notification--success")).to_be_visible()
+    expect(page.locator("#messages .hds-notification--success")).to_be_visible()
     expect(page.locator("#guidance-heading")).to_contain_text("Päätetty")
     expect(page.locator("#case-body")).to_contain_text("Luokanvalvoja seuraa kuukauden ajan.")
     expect(page.locator("form[action$='/advance/']")).to_have_count(0)

@@ -188,7 +188,7 @@ def test_one_click_heard_and_its_undo_swap_the_case_page_in_place(
     cell.locator("select[name=how]").select_option("phone")
     cell.locator("[data-quick=heard]").click()
     expect(cell.locator("[data-quick=unheard]")).to_be_visible()
-    expect(page.locator("#case-body .messages .hds-notification--success")).to_be_visible()
+    expect(page.locator("#messages .hds-notification--success")).to_be_visible()
     expect(page.locator(".timeline__entry--heard")).to_have_count(1)
     assert_accessible(page)
     aino.refresh_from_db()

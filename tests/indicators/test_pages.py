@@ -254,6 +254,8 @@ def _inline_images(html: str) -> list[tuple[str, str]]:
     """(the <img> tag, its decoded SVG) of every chart drawn inside the page."""
     images = []
     for tag in re.findall(r"<img [^>]*>", html, re.S):
+        if "site-header__logo" in tag:  # the city's logo in the page header
+            continue
         src = re.search(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', tag)
         assert src, tag
         images.append((tag, base64.b64decode(src.group(1)).decode("utf-8")))

@@ -222,7 +222,7 @@ def test_a_done_meeting_cannot_start_later_than_now_in_helsinki(case):
             Intervention(**fields, start_time=dt.time(2, 0)).full_clean()
         assert error.value.message_dict == {
             "status": [
-                "The meeting starts on 11/28/2026 at 02:00: it cannot be marked done before it "
+                "The meeting starts on 28 Nov 2026 at 02:00: it cannot be marked done before it "
                 "starts. Keep it planned, or correct the date or the start time."
             ]
         }
@@ -330,7 +330,7 @@ def test_invitation_is_in_the_recipients_language(sent, meeting, case_team_membe
     coordinator.save()
     _, messages = sent(lambda: send_invitation(intervention=meeting, by=case_team_member))
     swedish = next(m for m in messages if m.to == [coordinator.email])
-    assert "2026-12-03" in swedish.body and '<html lang="sv">' in swedish.alternatives[0][0]
+    assert "3.12.2026" in swedish.body and '<html lang="sv">' in swedish.alternatives[0][0]
     finnish = next(m for m in messages if m.to == [case_team_member.email])
     assert "3.12.2026" in finnish.body
 
