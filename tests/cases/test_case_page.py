@@ -22,6 +22,9 @@ from .conftest import TODAY, add_party
 SECTIONS = [
     "referral",
     "parties",
+    "consents",
+    "notices",
+    "service-referrals",
     "work",
     "interventions",
     "follow-ups",
@@ -47,7 +50,9 @@ def test_the_page_starts_with_what_to_do_now_and_links_every_section(team_client
         assert f'<a href="#{section}">' in body[toc:]
         assert f'<section class="case-section" id="{section}"' in body
     # Each section that edits has its own panel slot; links open their forms in it.
-    assert body.count("data-panel-slot") == 6
+    # the six of the case's own records, and the safety plan, consents, notices and service
+    # referrals
+    assert body.count("data-panel-slot") == 10
     assert "data-panel>" in body and "hx-get" not in body
 
 
