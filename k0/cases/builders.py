@@ -29,7 +29,7 @@ from .choices import (
     RootCause,
     SituationAssessment,
 )
-from .models import Agreement, Case, FollowUp, Guardianship, Intervention, Party
+from .models import Agreement, Case, FollowUp, Guardianship, Intervention, Party, Person
 
 # Days after the referral on which the work is recorded.
 INFORMED_AFTER = 2  # guardians told, consent given
@@ -83,8 +83,13 @@ def central_party_dates_at(phase: str, referred_on: dt.date) -> dict:
     return dates
 
 
-def add_party(case, name, *, role=PartyRole.CENTRAL, kind=PartyKind.PUPIL, **fields) -> Party:
-    return Party.objects.create(case=case, name=name, role=role, kind=kind, **fields)
+def add_party(
+    case, name, *, role=PartyRole.CENTRAL, kind=PartyKind.PUPIL, person=None, **fields
+) -> Party:
+    """A party of `case`, linked to `person` (an earlier record of the same person) or to a
+    new person record."""
+    person = person or Person.objects.create(kind=kind, name=name)
+    return Party.objects.create(case=case, name=name, role=role, kind=kind, person=person, **fields)
 
 
 def add_guardian(

@@ -53,6 +53,7 @@ from .choices import (
     SituationAssessment,
 )
 from .limits import DETAIL, NOTES, SUMMARY, ChoiceListValidator, text_limit
+from .persons import Person, PersonMerge  # noqa: F401 - models of this app
 
 
 class CasePerm(StrEnum):
@@ -797,6 +798,16 @@ class Party(models.Model):
     personal_fields = ("name", "class_name", "contact", "consent_scope", "support_needs")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    # The person across cases (`k0.cases.persons`); empty once retention deleted the person
+    # (the indicators of ended periods are frozen) or for parties recorded before persons.
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="parties",
+        verbose_name=_("person"),
+    )
     role = models.CharField(_("role in the case"), max_length=20, choices=PartyRole.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=PartyKind.choices)
     name = models.CharField(_("name"), max_length=200)

@@ -23,6 +23,7 @@ from .access import get_case_for, refuses_closed_case
 from .attachments import EXTENSIONS, download_name
 from .choices import PHASE_ORDER, Phase
 from .filters import CaseFilter
+from .forms_persons import PersonPartyForm
 from .models import (
     REOPEN_REFUSED_DATA_REMOVED,
     AccessAction,
@@ -272,7 +273,7 @@ class ChildKind:
 
 CHILD_KINDS = {
     "parties": ChildKind(
-        Party, forms.PartyForm, gettext_lazy("Add a party"), gettext_lazy("Edit party")
+        Party, PersonPartyForm, gettext_lazy("Add a party"), gettext_lazy("Edit party")
     ),
     "guardians": ChildKind(
         Guardianship,
@@ -325,7 +326,7 @@ def child_form(request, reference, kind, pk=None):
     instance = get_object_or_404(_child_queryset(kind, case), pk=pk) if pk else None
     if request.method == "POST":
         case.ensure_open()
-    form = spec.form(request.POST or None, case=case, instance=instance)
+    form = spec.form(request.POST or None, case=case, instance=instance, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             obj = form.save(commit=False)

@@ -33,6 +33,7 @@ from k0.cases.models import (
     Intervention,
     Party,
     PartyGroup,
+    Person,
     PhaseChange,
     PrincipalReview,
 )
@@ -91,6 +92,30 @@ def pseudonymise_parties(parties: list[Party], only: set[int] | None = None) -> 
             _scrub(Party, [party.pk], {"name": names[party.pk], **blank})
 
 
+def delete_persons_without_cases_left(person_ids: set[int], case: Case) -> int:
+    """Deletes the person records (and their history) that have no case left inside the
+    retention period once `case` is pseudonymised: every other case of theirs is
+    pseudonymised too. Their parties keep their pseudonyms and lose the link; the
+    indicators of ended periods are frozen, so they stay as published."""
+    if not person_ids:
+        return 0
+    still_held = set(
+        Party.objects.filter(person_id__in=person_ids)
+        .exclude(case=case)
+        .filter(case__pseudonymised_at__isnull=True)
+        .values_list("person_id", flat=True)
+    )
+    gone = sorted(person_ids - still_held)
+    if gone:
+        # Records an administrator merged into these go with them (no party links to them).
+        gone += list(Person.objects.filter(merged_into__in=gone).values_list("pk", flat=True))
+        Person.objects.filter(pk__in=gone).delete()
+        # After the deletion, whose own history row would hold the name again.
+        Person.history.filter(id__in=gone).delete()
+        Party.history.filter(person_id__in=gone).update(person=None)
+    return len(gone)
+
+
 def delete_generated_files(case: Case) -> int:
     """Result files of jobs made from this case (summaries, meeting records)."""
     from k0.jobs.models import Job
@@ -111,6 +136,7 @@ def pseudonymise_case(case_id: int, *, policy: str, now=None) -> bool:
         return False
     parties = list(case.parties.prefetch_related("pupil_links"))
     pseudonymise_parties(parties)
+    delete_persons_without_cases_left({p.person_id for p in parties if p.person_id}, case)
     for index, group in enumerate(case.groups.order_by("pk"), start=1):
         with translation.override(settings.LANGUAGE_CODE):
             _scrub(PartyGroup, [group.pk], {"name": _("Group %(n)s") % {"n": index}})
