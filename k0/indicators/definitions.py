@@ -68,7 +68,8 @@ CITY = "total"
 
 # Bumped whenever a counting rule changes: frozen figures of ended periods (`models.
 # IndicatorSnapshot`) are kept per version, so a new rule never mixes with old counts.
-DEFINITIONS_VERSION = 1
+# 2: the parties of resolved cases count distinct persons (`queries._distinct_persons`).
+DEFINITIONS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -279,8 +280,9 @@ _CLOSED = _(
 _RESOLVED = _(
     "Counted in the cases closed in the period (latest closing, date in Helsinki) with an "
     "outcome counted as resolved: by default resolved or improved (setting "
-    "K0_RESOLVED_OUTCOMES). Each party record is one person; a person in two such cases "
-    "counts in each."
+    "K0_RESOLVED_OUTCOMES). Each person counts once, however many of their cases closed in "
+    "the period; in a breakdown, in the area, school kind and grade band of their case "
+    "closed last in the period."
 )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -430,45 +431,42 @@ def _follow_ups(c: _Counting) -> None:
 
 @_counts("central", "bystanders", "children_met", "guardians_met", "staff_consulted")
 def _resolved_parties(c: _Counting) -> None:
-    """Parties of resolved cases closed in the period: one row per party is one person."""
-    _parties(c)
-    _staff_took_part(c)
+    """Persons who were parties of resolved cases closed in the period: each person once per
+    population, however many of their cases closed (`_distinct_persons`)."""
+    rows = _party_rows(c)
+    _distinct_persons(c, [*rows, *_staff_took_part(c)])
     _bystander_groups(c)
 
 
-def _parties(c: _Counting) -> None:
-    rows = (
+# What `_party_rows` reads of each party; the order of the tuple `_distinct_persons` unpacks.
+_PARTY_FIELDS = ("person", "pk", "role", "kind", "grade", "school_area", "school_kind")
+
+
+def _party_rows(c: _Counting):
+    return (
         Party.objects.filter(c.in_any(c.resolved_in))
         .order_by()
-        .values(
+        .values_list(
+            "person_id",
+            "pk",
             "role",
             "kind",
             "grade",
-            **_VIA_CASE,
-            heard=ExpressionWrapper(Q(heard_on__isnull=False), output_field=BooleanField()),
+            F("case__school__area_id"),
+            F("case__school__kind"),
+            ExpressionWrapper(Q(heard_on__isnull=False), output_field=BooleanField()),
+            "case__closed_at",
+            "case_id",
         )
-        .annotate(**c.per_period(c.resolved_in))
     )
-    for counts, row, n in c.each(rows):
-        if row["kind"] == PartyKind.PUPIL:
-            key = _key(row, grade_band(row["grade"]))
-            if is_central_party(row["kind"], row["role"]):
-                counts.add("central", key, "central:count", n)
-            elif is_bystander_party(row["kind"], row["role"]):
-                counts.add("bystanders", key, "bystanders:individual", n)
-            if row["heard"]:
-                counts.add("children_met", key, "children:count", n)
-        elif row["kind"] == PartyKind.GUARDIAN and row["heard"]:
-            counts.add("guardians_met", _key(row), "guardians:count", n)
-        elif row["kind"] == PartyKind.STAFF and row["heard"]:
-            counts.add("staff_consulted", _key(row), "staff:count", n)
 
 
-def _staff_took_part(c: _Counting) -> None:
+def _staff_took_part(c: _Counting):
     """Staff not heard count as consulted when they took part in a done intervention: a
     semi-join from those few rows through the participants' index on party. (As a filtered
-    COUNT in the query of `_parties`, PostgreSQL would run it for every party.)"""
-    rows = (
+    COUNT in the query of `_party_rows`, PostgreSQL would run it for every party.) The rows
+    come back as if heard: taking part is what makes them consulted."""
+    return (
         Party.objects.filter(c.in_any(c.resolved_in))
         .filter(kind=PartyKind.STAFF, heard_on__isnull=True)
         .filter(
@@ -479,11 +477,94 @@ def _staff_took_part(c: _Counting) -> None:
             )
         )
         .order_by()
-        .values(**_VIA_CASE)
-        .annotate(**c.per_period(c.resolved_in))
+        .values_list(
+            "person_id",
+            "pk",
+            "role",
+            "kind",
+            "grade",
+            F("case__school__area_id"),
+            F("case__school__kind"),
+            Value(True, output_field=BooleanField()),
+            "case__closed_at",
+            "case_id",
+        )
     )
-    for counts, row, n in c.each(rows):
-        counts.add("staff_consulted", _key(row), "staff:count", n)
+
+
+def _families_of(kind: str, role: str, heard: bool) -> tuple[str, ...]:
+    """The populations of resolved cases one party row belongs to."""
+    if kind == PartyKind.PUPIL:
+        families = []
+        if is_central_party(kind, role):
+            families.append("central")
+        elif is_bystander_party(kind, role):
+            families.append("bystanders")
+        if heard:
+            families.append("children_met")
+        return tuple(families)
+    if kind == PartyKind.GUARDIAN and heard:
+        return ("guardians_met",)
+    if kind == PartyKind.STAFF and heard:
+        return ("staff_consulted",)
+    return ()
+
+
+_CELL = {
+    "central": "central:count",
+    "bystanders": "bystanders:individual",
+    "children_met": "children:count",
+    "guardians_met": "guardians:count",
+    "staff_consulted": "staff:count",
+}
+_BANDED = {"central", "bystanders", "children_met"}
+
+
+class _PeriodIndex:
+    """Which of the periods an instant of closure falls in: the periods' bounds (local
+    midnights) cut time into segments, each mapped once to the periods covering it, so a row
+    costs one bisection however many periods (and overlapping ranges) are asked for."""
+
+    def __init__(self, periods: list[Period]):
+        bounds = {
+            (local_midnight(p.start), local_midnight(p.end + dt.timedelta(days=1)), i)
+            for i, p in enumerate(periods)
+        }
+        self.cuts = sorted({t for lo, hi, _i in bounds for t in (lo, hi)})
+        self.covering = [
+            tuple(i for lo, hi, i in sorted(bounds, key=lambda b: b[2]) if lo <= cut < hi)
+            for cut in self.cuts
+        ]
+
+    def of(self, instant: dt.datetime) -> tuple[int, ...]:
+        position = bisect_right(self.cuts, instant) - 1
+        return self.covering[position] if position >= 0 else ()
+
+
+def _distinct_persons(c: _Counting, rows) -> None:
+    """Counts each person once per population and period (a child in two resolved cases is
+    one child), in the breakdown group of their party in the case closed last in the period
+    (ties: the later case), so the areas, school kinds and grade bands still add up to the
+    city. A party without a person (its person was deleted by retention, in a period that is
+    frozen by then) counts as a person of its own."""
+    index = _PeriodIndex(c.periods)
+    # (period index, family, person) -> (closed_at, case id, breakdown key)
+    chosen: dict[tuple[int, str, object], tuple] = {}
+    for person, party, role, kind, grade, area, school_kind, heard, closed_at, case in rows:
+        families = _families_of(kind, role, heard)
+        if not families:
+            continue
+        who = person if person is not None else ("party", party)
+        rank = (closed_at, case)
+        for i in index.of(closed_at):
+            for family in families:
+                band = grade_band(grade) if family in _BANDED else None
+                slot = (i, family, who)
+                best = chosen.get(slot)
+                if best is None or rank > best[:2]:
+                    chosen[slot] = (closed_at, case, (area, school_kind, band))
+    for (i, family, _who), (_closed, _case, key) in chosen.items():
+        c.result[c.periods[i]].add(family, key, _CELL[family], 1)
 
 
 def _bystander_groups(c: _Counting) -> None:
