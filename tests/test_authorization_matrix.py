@@ -185,6 +185,18 @@ EXPECTED["privacy:party"] = ADMIN_ONLY
 EXPECTED["privacy:export_json"] = rule({"administrator"}, get=POST_ONLY, post=(200,), denied=(403,))
 EXPECTED["privacy:export_pdf"] = rule({"administrator"}, get=POST_ONLY, post=(200,), denied=(403,))
 EXPECTED["privacy:erase"] = rule({"administrator"}, get=POST_ONLY, post=(200, 302), denied=(403,))
+# Transfers and handovers (k0/cases/views_transfer.py). The fixture's transfer goes from the
+# school to the other school, where the assigned coordinator also coordinates.
+EXPECTED["cases:transfer_propose"] = CASE_PAGE
+EXPECTED["cases:transfers_incoming"] = rule(
+    {"assigned_coordinator", "unassigned_coordinator", "principal", "other_principal"},
+    denied=(403,),
+)
+EXPECTED["cases:transfer_answer"] = rule(
+    {"assigned_coordinator", "other_principal"}, denied=(403, 404)
+)
+EXPECTED["cases:handover"] = rule({"assigned_coordinator", "unassigned_coordinator", "principal"})
+EXPECTED["cases:earlier_cases"] = rule(CASE_WORKERS, post=(405,))
 EXPECTED["cases:attachment_add"] = CASE_PAGE
 EXPECTED["cases:attachment_download"] = rule(CASE_WORKERS, post=(200,))
 EXPECTED["cases:attachment_remove"] = CASE_ACTION
@@ -271,6 +283,15 @@ def world(db, school, other_school, settings, tmp_path, make_user):
             uploaded_by=people["case_team"],
         ),
     }
+    from k0.cases.transfers import CaseTransfer
+
+    objects["transfer"] = CaseTransfer.objects.create(
+        case=case,
+        from_school=school,
+        to_school=other_school,
+        reason="Yläkouluun",
+        proposed_by=people["case_team"],
+    )
     from k0.jobs.models import Job
     from k0.jobs.services import run_job
 

@@ -54,6 +54,7 @@ from .choices import (
 )
 from .limits import DETAIL, NOTES, SUMMARY, ChoiceListValidator, text_limit
 from .persons import Person, PersonMerge  # noqa: F401 - models of this app
+from .transfers import CaseTransfer, Handover  # noqa: F401 - models of this app
 
 
 class CasePerm(StrEnum):
@@ -190,6 +191,12 @@ class CaseQuerySet(models.QuerySet):
                 ),
                 Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
                 Prefetch("reviews", queryset=PrincipalReview.objects.select_related("author")),
+                Prefetch(
+                    "transfers",
+                    queryset=CaseTransfer.objects.select_related(
+                        "from_school", "to_school", "proposed_by", "decided_by"
+                    ),
+                ),
             )
         )
 

@@ -188,10 +188,37 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
                 "principal-review",
             )
         )
+    entries.extend(transfer_timeline(case))
     entries.append(
         TimelineEntry(case.opened_at, "phase", _("Case opened"), "", str(case.created_by))
     )
     return sorted(entries, key=lambda e: e.sort_key, reverse=True)
+
+
+def transfer_timeline(case: Case) -> list[TimelineEntry]:
+    """Proposals of transfer to another school and their answers (prefetched)."""
+    entries = []
+    for t in case.transfers.all():
+        names = {"from": t.from_school, "to": t.to_school}
+        entries.append(
+            TimelineEntry(
+                t.proposed_at,
+                "transfer",
+                _("Transfer proposed from %(from)s to %(to)s") % names,
+                t.reason,
+                str(t.proposed_by),
+            )
+        )
+        if t.decided_at:
+            title = (
+                _("Transfer accepted: the case moved from %(from)s to %(to)s")
+                if t.status == "accepted"
+                else _("Transfer declined by %(to)s")
+            )
+            entries.append(
+                TimelineEntry(t.decided_at, "transfer", title % names, t.answer, str(t.decided_by))
+            )
+    return entries
 
 
 def case_detail(request, reference):

@@ -29,6 +29,7 @@ from k0.cases.models import (
     Attachment,
     Case,
     CaseNote,
+    CaseTransfer,
     FollowUp,
     Intervention,
     Party,
@@ -43,7 +44,8 @@ from .inactive import InactivityReport, handle_inactive_cases
 
 log = logging.getLogger("k0.retention")
 
-CHILD_MODELS = [Intervention, Agreement, FollowUp, CaseNote, PrincipalReview]
+# Transfers: the reason and the answer may describe the child.
+CHILD_MODELS = [Intervention, Agreement, FollowUp, CaseNote, PrincipalReview, CaseTransfer]
 UNTRACKED_MODELS = [PhaseChange]  # no history table
 
 

@@ -77,6 +77,9 @@ def party_record(party: Party) -> dict:
             "known_at_referral": case.known_at_referral,
             "summary": case.summary,
             "notes": [n.text for n in case.notes.order_by("created_at")],
+            "transfers": [
+                {"reason": t.reason, "answer": t.answer} for t in case.transfers.order_by("pk")
+            ],
         },
         "history": [
             {
