@@ -53,7 +53,7 @@ from .choices import (
     SituationAssessment,
 )
 from .limits import DETAIL, NOTES, SUMMARY, ChoiceListValidator, text_limit
-from .persons import Person, PersonMerge  # noqa: F401 - models of this app
+from .persons import Person, PersonDuplicate, PersonMerge  # noqa: F401 - models of this app
 from .transfers import CaseTransfer, Handover  # noqa: F401 - models of this app
 
 

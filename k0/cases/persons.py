@@ -252,3 +252,69 @@ class PersonMerge(models.Model):
             merge.undone_at = timezone.now()
             merge.save(update_fields=["undone_by", "undone_at"])
         self.refresh_from_db()
+
+
+class DuplicateReason(models.TextChoices):
+    LEARNER_NUMBER = "learner_number", _("Same learner number")
+    NAME_AND_BIRTH_YEAR = "name_and_birth_year", _("Same name and year of birth")
+
+
+class PersonDuplicate(models.Model):
+    """A pair of person records that may be one person, proposed to an administrator by
+    `manage.py propose_person_duplicates`; merged (`PersonMerge`) or dismissed by them."""
+
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=30, choices=DuplicateReason.choices)
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
+    merge = models.ForeignKey(
+        PersonMerge, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        ordering = ["proposed_at", "pk"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_once"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="duplicate_pair_ordered"
+            ),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.dismissed_at is None and self.merge_id is None
+
+
+def propose_duplicates() -> int:
+    """Writes a proposal for every pair of unmerged records of the same kind with the same
+    learner number, or the same name (ignoring case) and year of birth. Returns how many new
+    pairs were proposed; pairs proposed before (and perhaps dismissed) are not proposed
+    again."""
+    from collections import defaultdict
+
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    rows = Person.objects.filter(merged_into__isnull=True).values_list(
+        "pk", "kind", "name", "birth_date", "birth_year", "learner_number"
+    )
+    for pk, kind, name, birth_date, birth_year, number in rows.order_by("pk"):
+        if number:
+            groups[(DuplicateReason.LEARNER_NUMBER, kind, number)].append(pk)
+        year = birth_date.year if birth_date else birth_year
+        if year and name.strip():
+            key = (DuplicateReason.NAME_AND_BIRTH_YEAR, kind, name.strip().casefold(), year)
+            groups[key].append(pk)
+    pairs = {}
+    for (reason, *_rest), pks in groups.items():
+        for i, first in enumerate(pks):
+            for second in pks[i + 1 :]:
+                pairs.setdefault((first, second), reason)
+    before = PersonDuplicate.objects.count()
+    PersonDuplicate.objects.bulk_create(
+        [PersonDuplicate(first_id=a, second_id=b, reason=r) for (a, b), r in pairs.items()],
+        ignore_conflicts=True,
+    )
+    return PersonDuplicate.objects.count() - before
