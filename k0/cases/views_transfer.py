@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -64,6 +64,11 @@ def transfer_propose(request, reference):
             errors.append(str(error))
         else:
             messages.success(request, _("Transfer proposed. The receiving school answers."))
+            if getattr(request, "htmx", False):
+                # The form was posted into its panel: load the whole case page instead.
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = case.get_absolute_url()
+                return response
             return redirect(case)
     context = {"case": case, "form": form, "errors": errors, "title": _("Propose a transfer")}
     return render(request, "cases/case_form.html", context)
