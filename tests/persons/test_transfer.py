@@ -229,3 +229,13 @@ def test_retention_blanks_the_reason_and_answer_of_transfers(world):
     transfer.refresh_from_db()
     assert (transfer.reason, transfer.answer) == ("", "")
     assert not transfer.history.exclude(reason="").exists()
+
+
+def test_a_closed_case_is_not_handed_over(world, client):
+    case = world["case"]
+    Case.objects.filter(pk=case.pk).update(phase=Phase.CLOSED)
+    login(client, world["sending_principal"])
+    url = reverse("cases:handover", args=[case.reference])
+    response = client.post(url, {"responsible": world["sender"].pk})
+    assert response.status_code == 302
+    assert not Handover.objects.exists()
