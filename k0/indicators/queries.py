@@ -526,8 +526,14 @@ class _PeriodIndex:
     costs one bisection however many periods (and overlapping ranges) are asked for."""
 
     def __init__(self, periods: list[Period]):
+        # In UTC, as the database returns the times: comparing datetimes of two different
+        # time zones works out both offsets each time, and cost more than all the rest.
         bounds = {
-            (local_midnight(p.start), local_midnight(p.end + dt.timedelta(days=1)), i)
+            (
+                local_midnight(p.start).astimezone(dt.UTC),
+                local_midnight(p.end + dt.timedelta(days=1)).astimezone(dt.UTC),
+                i,
+            )
             for i, p in enumerate(periods)
         }
         self.cuts = sorted({t for lo, hi, _i in bounds for t in (lo, hi)})
@@ -546,25 +552,40 @@ def _distinct_persons(c: _Counting, rows) -> None:
     one child), in the breakdown group of their party in the case closed last in the period
     (ties: the later case), so the areas, school kinds and grade bands still add up to the
     city. A party without a person (its person was deleted by retention, in a period that is
-    frozen by then) counts as a person of its own."""
+    frozen by then) counts as a person of its own.
+
+    Runs once per party row of every period asked for (63,000 rows for a year at national
+    scale), so the per-row work is a few dictionary look-ups: the populations of each
+    (kind, role, heard) and the band of each grade are worked out once."""
     index = _PeriodIndex(c.periods)
+    families_of: dict[tuple, tuple] = {}
+    bands: dict = {}
     # (period index, family, person) -> (closed_at, case id, breakdown key)
-    chosen: dict[tuple[int, str, object], tuple] = {}
+    chosen: dict[tuple, tuple] = {}
+    get = chosen.get
     for person, party, role, kind, grade, area, school_kind, heard, closed_at, case in rows:
-        families = _families_of(kind, role, heard)
+        families = families_of.get((kind, role, heard))
+        if families is None:
+            families = families_of[(kind, role, heard)] = _families_of(kind, role, heard)
         if not families:
             continue
-        who = person if person is not None else ("party", party)
-        rank = (closed_at, case)
+        band = bands.get(grade)
+        if band is None:
+            band = bands[grade] = grade_band(grade)
+        who = person if person is not None else -party  # party ids never clash with persons
         for i in index.of(closed_at):
             for family in families:
-                band = grade_band(grade) if family in _BANDED else None
                 slot = (i, family, who)
-                best = chosen.get(slot)
-                if best is None or rank > best[:2]:
-                    chosen[slot] = (closed_at, case, (area, school_kind, band))
+                best = get(slot)
+                if best is None or (closed_at, case) > (best[0], best[1]):
+                    chosen[slot] = (
+                        closed_at,
+                        case,
+                        (area, school_kind, band if family in _BANDED else None),
+                    )
+    results = [c.result[period] for period in c.periods]
     for (i, family, _who), (_closed, _case, key) in chosen.items():
-        c.result[c.periods[i]].add(family, key, _CELL[family], 1)
+        results[i].add(family, key, _CELL[family], 1)
 
 
 def _bystander_groups(c: _Counting) -> None:
