@@ -40,7 +40,7 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Cast, TruncDate
+from django.db.models.functions import Cast, Extract, Floor, TruncDate
 from django.utils import timezone
 
 from k0.cases.choices import (
@@ -190,6 +190,13 @@ def _offset_changes(start: dt.datetime, end: dt.datetime, zone: str):
 
 class _PostgreSQL:
     @staticmethod
+    def epoch(name: str):
+        """Seconds since 1970 (UTC) of a stored time, as an integer: 60,000 party rows
+        arrive several times faster than with a time zone-aware datetime each."""
+        # In UTC: Django would otherwise extract from the local wall-clock time.
+        return Cast(Floor(Extract(name, "epoch", tzinfo=dt.UTC)), IntegerField())
+
+    @staticmethod
     def has_form(form: str) -> Q:
         """Whether a case's forms of bullying (a JSON list of codes) include `form`."""
         return Q(forms_of_bullying__has_key=form)
@@ -205,6 +212,11 @@ class _PostgreSQL:
 
 
 class _SQLite:
+    @staticmethod
+    def epoch(name: str):
+        # Stored as UTC text; strftime('%s') gives the seconds since 1970.
+        return Cast(Func(Value("%s"), F(name), function="strftime"), IntegerField())
+
     @staticmethod
     def has_form(form: str) -> Q:
         # The quoted code in the list's text: the quotes keep one code from matching inside
@@ -438,10 +450,6 @@ def _resolved_parties(c: _Counting) -> None:
     _bystander_groups(c)
 
 
-# What `_party_rows` reads of each party; the order of the tuple `_distinct_persons` unpacks.
-_PARTY_FIELDS = ("person", "pk", "role", "kind", "grade", "school_area", "school_kind")
-
-
 def _party_rows(c: _Counting):
     return (
         Party.objects.filter(c.in_any(c.resolved_in))
@@ -455,7 +463,7 @@ def _party_rows(c: _Counting):
             F("case__school__area_id"),
             F("case__school__kind"),
             ExpressionWrapper(Q(heard_on__isnull=False), output_field=BooleanField()),
-            "case__closed_at",
+            _sql().epoch("case__closed_at"),
             "case_id",
         )
     )
@@ -486,7 +494,7 @@ def _staff_took_part(c: _Counting):
             F("case__school__area_id"),
             F("case__school__kind"),
             Value(True, output_field=BooleanField()),
-            "case__closed_at",
+            _sql().epoch("case__closed_at"),
             "case_id",
         )
     )
@@ -526,12 +534,11 @@ class _PeriodIndex:
     costs one bisection however many periods (and overlapping ranges) are asked for."""
 
     def __init__(self, periods: list[Period]):
-        # In UTC, as the database returns the times: comparing datetimes of two different
-        # time zones works out both offsets each time, and cost more than all the rest.
+        # In seconds since 1970, as `_party_rows` reads the closing times.
         bounds = {
             (
-                local_midnight(p.start).astimezone(dt.UTC),
-                local_midnight(p.end + dt.timedelta(days=1)).astimezone(dt.UTC),
+                int(local_midnight(p.start).timestamp()),
+                int(local_midnight(p.end + dt.timedelta(days=1)).timestamp()),
                 i,
             )
             for i, p in enumerate(periods)
@@ -542,7 +549,7 @@ class _PeriodIndex:
             for cut in self.cuts
         ]
 
-    def of(self, instant: dt.datetime) -> tuple[int, ...]:
+    def of(self, instant: int) -> tuple[int, ...]:
         position = bisect_right(self.cuts, instant) - 1
         return self.covering[position] if position >= 0 else ()
 
