@@ -95,6 +95,7 @@ def seed(*, random_passwords: bool = False) -> tuple[dict[str, int], dict[str, s
             _, new = Membership.objects.get_or_create(user=user, school=school, role=spec.role)
             created["memberships"] += new
     created["cases"] = seed_cases()
+    created["history"] = seed_history()
     return created, passwords
 
 
@@ -220,3 +221,200 @@ def seed_cases() -> int:
     for index, spec in enumerate(DEMO_CASES):
         _demo_case(index, schools[spec[0]], users, spec)
     return len(DEMO_CASES)
+
+
+# The closed cases of earlier years, for the programme office's pages: about the programme's
+# own scale (several hundred central and a few thousand bystander children over 2017–2020),
+# so that every headline figure of the city total of every year is published.
+HISTORY_FROM = 2017
+HISTORY_CASES_PER_YEAR = 36
+
+
+@transaction.atomic
+def seed_history(seed: int = 2017) -> int:
+    """Closed (and a few still open over the year's end) cases from 2017 to last year across
+    the demo schools, written in bulk as an import would: parties with person records (some
+    children in two cases, e.g. from a primary to a lower-secondary school), bystander groups,
+    interventions and follow-ups. Nobody's case list shows them (no one is on their team);
+    they feed the indicators. Skipped when the demo schools already have cases before 2020."""
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
+    from k0.cases import builders
+    from k0.cases.choices import (
+        PHASE_ORDER,
+        FollowUpMethod,
+        InterventionKind,
+        InterventionStatus,
+        Outcome,
+        PartyKind,
+        PartyRole,
+        Phase,
+    )
+    from k0.cases.models import (
+        Case,
+        FollowUp,
+        Intervention,
+        Party,
+        PartyGroup,
+        Person,
+        PhaseChange,
+        ReferenceCounter,
+    )
+
+    schools = [School.objects.get(name=name) for name, _, _ in SCHOOLS]
+    if Case.objects.filter(school__in=schools, referred_on__lt=dt.date(2020, 1, 1)).exists():
+        return 0
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__in=["tiina", "veera"])
+    }
+    if len(users) < 2:
+        return 0
+    rng = random.Random(seed)  # noqa: S311 - invented demo data, not a secret
+    today = timezone.localdate()
+    outcomes = [Outcome.RESOLVED] * 5 + [Outcome.IMPROVED] * 3 + [Outcome.NOT_RESOLVED]
+    kinds = [InterventionKind.INDIVIDUAL, InterventionKind.GUARDIAN, InterventionKind.JOINT]
+    sources = ["guardian", "school_staff", "pupil", "child_welfare", "police"]
+    forms = ["verbal", "exclusion", "online", "physical", "threats"]
+    rows = []
+    for year in range(HISTORY_FROM, today.year):
+        for n in range(HISTORY_CASES_PER_YEAR):
+            referred = dt.date(year, 1, 10) + dt.timedelta(days=n * 9 + rng.randint(0, 6))
+            closed_on = referred + dt.timedelta(days=rng.randint(60, 170))
+            if n >= HISTORY_CASES_PER_YEAR - 8:  # open over the year's end
+                closed_on = dt.date(year + 1, 1, 1) + dt.timedelta(days=rng.randint(15, 90))
+            closed_on = min(closed_on, today)
+            closed = closed_on < today
+            outcome = rng.choice(outcomes) if closed else ""
+            school = schools[n % len(schools)]
+            owner = users["veera"] if school == schools[2] else users["tiina"]
+            phase = Phase.CLOSED if closed else Phase.FOLLOW_UP
+            rows.append(
+                Case(
+                    reference="",
+                    school=school,
+                    phase=phase,
+                    referred_on=referred,
+                    referral_source=sources[n % len(sources)],
+                    forms_of_bullying=rng.sample(forms, 2),
+                    locations=["school_day"],
+                    crime_report=n % 9 == 0,
+                    responsible=owner,
+                    created_by=owner,
+                    opened_at=timezone.make_aware(dt.datetime.combine(referred, dt.time(9))),
+                    closed_at=timezone.make_aware(dt.datetime.combine(closed_on, dt.time(13)))
+                    if closed
+                    else None,
+                    closure_acknowledged_at=timezone.make_aware(
+                        dt.datetime.combine(closed_on, dt.time(15))
+                    )
+                    if closed
+                    else None,
+                    last_activity_at=timezone.make_aware(
+                        dt.datetime.combine(closed_on, dt.time(13))
+                    ),
+                    **builders.case_fields_at(phase, outcome=outcome),
+                )
+            )
+    numbers = {}
+    for case in rows:
+        year = case.referred_on.year
+        if year not in numbers:
+            ReferenceCounter.objects.get_or_create(year=year)
+            numbers[year] = ReferenceCounter.objects.select_for_update().get(year=year).last
+        numbers[year] += 1
+        case.reference = f"K0-{year}-{numbers[year]:04d}"
+    for year, last in numbers.items():
+        ReferenceCounter.objects.filter(year=year).update(last=last)
+    cases = Case.objects.bulk_create(rows, batch_size=500)
+
+    # The phase changes the workflow would have recorded, a few weeks apart.
+    changes = []
+    for case in cases:
+        steps = PHASE_ORDER[: PHASE_ORDER.index(case.phase) + 1]
+        for i, (a, b) in enumerate(zip(steps, steps[1:], strict=False)):
+            at = case.opened_at + dt.timedelta(days=7 * (i + 1))
+            if b == Phase.CLOSED:
+                at = case.closed_at
+            changes.append(
+                PhaseChange(
+                    case=case, from_phase=a, to_phase=b, changed_by=case.responsible, changed_at=at
+                )
+            )
+    PhaseChange.objects.bulk_create(changes, batch_size=1000)
+
+    parties, persons, groups, interventions, follow_ups = [], [], [], [], []
+    movers = []  # pupils of primary schools who may appear again at the lower-secondary one
+    for index, case in enumerate(cases):
+        heard = case.referred_on + dt.timedelta(days=builders.HEARD_AFTER)
+        for i in range(3):
+            reused = None
+            if case.school == schools[2] and movers and rng.random() < 0.3:
+                reused = movers.pop(0)
+            pupil = reused or Person(kind=PartyKind.PUPIL, name=f"Historia {index}-{i}")
+            if reused is None:
+                persons.append(pupil)
+            grade = 7 if case.school == schools[2] else rng.randint(1, 6)
+            parties.append((case, pupil, PartyRole.CENTRAL, PartyKind.PUPIL, grade, heard))
+            if case.school in (schools[1], schools[5]) and grade == 6:
+                movers.append(pupil)
+            guardian = Person(kind=PartyKind.GUARDIAN, name=f"Huoltaja {index}-{i}")
+            persons.append(guardian)
+            parties.append((case, guardian, PartyRole.CENTRAL, PartyKind.GUARDIAN, None, heard))
+        for i in range(3):
+            bystander = Person(kind=PartyKind.PUPIL, name=f"Sivullinen {index}-{i}")
+            persons.append(bystander)
+            parties.append(
+                (case, bystander, PartyRole.BYSTANDER, PartyKind.PUPIL, rng.randint(1, 9), None)
+            )
+        staff = Person(kind=PartyKind.STAFF, name=f"Opettaja {index}")
+        persons.append(staff)
+        parties.append((case, staff, PartyRole.BYSTANDER, PartyKind.STAFF, None, heard))
+        groups.append(PartyGroup(case=case, name="Luokka", head_count=rng.randint(18, 26), grade=6))
+        for i, kind in enumerate(kinds):
+            day = case.referred_on + dt.timedelta(days=builders.MEETING_AFTER + 7 * i)
+            if day <= today:
+                interventions.append(
+                    Intervention(
+                        case=case,
+                        kind=kind,
+                        date=day,
+                        status=InterventionStatus.DONE,
+                        duration_minutes=60,
+                    )
+                )
+        if case.closed_at:
+            done = timezone.localdate(case.closed_at) - dt.timedelta(days=3)
+            follow_ups.append(
+                FollowUp(
+                    case=case,
+                    responsible_id=case.responsible_id,
+                    due_date=done,
+                    done_at=done,
+                    method=FollowUpMethod.values[0],
+                    bullying="stopped" if case.outcome == Outcome.RESOLVED else "decreased",
+                    situation="better",
+                )
+            )
+    Person.objects.bulk_create(persons, batch_size=1000)
+    Party.objects.bulk_create(
+        [
+            Party(
+                case=case,
+                person=person,
+                name=person.name,
+                role=role,
+                kind=kind,
+                grade=grade,
+                heard_on=heard,
+            )
+            for case, person, role, kind, grade, heard in parties
+        ],
+        batch_size=1000,
+    )
+    PartyGroup.objects.bulk_create(groups, batch_size=1000)
+    Intervention.objects.bulk_create(interventions, batch_size=1000)
+    FollowUp.objects.bulk_create(follow_ups, batch_size=1000)
+    return len(cases)

@@ -196,6 +196,21 @@ EXPECTED["privacy:party"] = ADMIN_ONLY
 EXPECTED["privacy:export_json"] = rule({"administrator"}, get=POST_ONLY, post=(200,), denied=(403,))
 EXPECTED["privacy:export_pdf"] = rule({"administrator"}, get=POST_ONLY, post=(200,), denied=(403,))
 EXPECTED["privacy:erase"] = rule({"administrator"}, get=POST_ONLY, post=(200, 302), denied=(403,))
+EXPECTED["privacy:duplicates"] = rule({"administrator"}, post=(200,), denied=(403,))
+EXPECTED["privacy:duplicate_review"] = ADMIN_ONLY
+EXPECTED["privacy:merge_undo"] = rule({"administrator"}, get=POST_ONLY, post=(302,), denied=(403,))
+# Transfers and handovers (k0/cases/views_transfer.py). The fixture's transfer goes from the
+# school to the other school, where the assigned coordinator also coordinates.
+EXPECTED["cases:transfer_propose"] = CASE_PAGE
+EXPECTED["cases:transfers_incoming"] = rule(
+    {"assigned_coordinator", "unassigned_coordinator", "principal", "other_principal"},
+    denied=(403,),
+)
+EXPECTED["cases:transfer_answer"] = rule(
+    {"assigned_coordinator", "other_principal"}, denied=(403, 404)
+)
+EXPECTED["cases:handover"] = rule({"assigned_coordinator", "unassigned_coordinator", "principal"})
+EXPECTED["cases:earlier_cases"] = rule(CASE_WORKERS, post=(405,))
 EXPECTED["cases:attachment_add"] = CASE_PAGE
 EXPECTED["cases:attachment_download"] = rule(CASE_WORKERS, post=(200,))
 EXPECTED["cases:attachment_remove"] = CASE_ACTION
@@ -307,6 +322,24 @@ def world(db, school, other_school, settings, tmp_path, make_user):
             uploaded_by=people["case_team"],
         ),
     }
+    from k0.cases.transfers import CaseTransfer
+
+    objects["transfer"] = CaseTransfer.objects.create(
+        case=case,
+        from_school=school,
+        to_school=other_school,
+        reason="Yläkouluun",
+        proposed_by=people["case_team"],
+    )
+    from k0.cases.persons import Person, PersonDuplicate, PersonMerge
+
+    twins = [Person.objects.create(kind="pupil", name="Twin") for _ in range(3)]
+    objects["duplicate"] = PersonDuplicate.objects.create(
+        first=twins[0], second=twins[1], reason="name_and_birth_year"
+    )
+    objects["merge"] = PersonMerge.objects.create(
+        kept=twins[0], merged=twins[2], merged_by=people["administrator"]
+    )
     from k0.jobs.models import Job
     from k0.jobs.services import run_job
 
@@ -327,6 +360,10 @@ def fill(name, converters, world):
             kwargs[key] = world["objects"]["interventions"].pk
         elif key == "pk" and name.startswith("jobs:"):
             kwargs[key] = world["job"].pk
+        elif key == "pk" and name == "privacy:duplicate_review":
+            kwargs[key] = world["objects"]["duplicate"].pk
+        elif key == "pk" and name == "privacy:merge_undo":
+            kwargs[key] = world["objects"]["merge"].pk
         elif key == "pk" and name.startswith("privacy:"):
             kwargs[key] = world["objects"]["parties"].pk
         elif key == "uidb64":

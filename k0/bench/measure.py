@@ -229,6 +229,32 @@ def frozen_report_ratio(year: int) -> dict:
     }
 
 
+def distinct_counting(year: int) -> dict:
+    """The indicator report counted fresh (persons counted distinct: `queries.
+    _distinct_persons`) for one calendar year by area and for the four years up to it as one
+    multi-year range, and the share of that time spent reading the parties' rows."""
+    from k0.indicators.periods import calendar_year, calendar_years
+    from k0.indicators.queries import _Counting, _party_rows
+    from k0.indicators.report import report
+
+    year_ms, _ = _time(lambda: report(calendar_year(year), "area"), warmup=1, samples=5)
+    four = calendar_years(year - 3, year)
+    range_ms, _ = _time(lambda: report(four, "area"), warmup=1, samples=3)
+
+    def rows():
+        counting = _Counting([calendar_year(year)], ["resolved", "improved"], {})
+        return len(list(_party_rows(counting)))
+
+    rows_ms, _ = _time(rows, warmup=1, samples=5)
+    return {
+        "year_ms": round(statistics.median(year_ms), 1),
+        "four_years_ms": round(statistics.median(range_ms), 1),
+        "party_rows_year": rows(),
+        "party_rows_ms": round(statistics.median(rows_ms), 1),
+        "target_year_ms": 1000,
+    }
+
+
 def run(*, samples: int = 10, warmup: int = 2, only: set[str] | None = None) -> dict:
     """Measures every figure, or those named in `only` (plus "indicators_vs_sql")."""
     figures: list[Figure] = []
@@ -288,6 +314,9 @@ def run(*, samples: int = 10, warmup: int = 2, only: set[str] | None = None) -> 
             versus_sql = indicator_sql_ratio(year)
         if not only or "frozen_report" in only:
             frozen = frozen_report_ratio(year)
+        distinct = None
+        if not only or "distinct_counting" in only:
+            distinct = distinct_counting(year)
     return {
         "measured_at": timezone.now().isoformat(timespec="seconds"),
         "database": connection.vendor,
@@ -298,5 +327,6 @@ def run(*, samples: int = 10, warmup: int = 2, only: set[str] | None = None) -> 
         },
         "figures": [{**asdict(f), "meets_target": f.meets_target} for f in figures],
         "indicators_vs_sql": versus_sql,
+        "distinct_counting": distinct,
         "frozen_report": frozen,
     }

@@ -51,6 +51,7 @@ from k0.cases.models import (
     Intervention,
     Party,
     PartyGroup,
+    Person,
     PhaseChange,
     ReferenceCounter,
 )
@@ -377,6 +378,18 @@ def _seed_chunk(rng, size, schools, team, perms, today):
                 )
         member_rows.append(Members(case_id=case.pk, user_id=case.created_by_id))
 
+    # One person record per party, as the party form makes them; about one central pupil in
+    # ten is a child of an earlier case of this chunk (e.g. moved on to another school), so
+    # the indicators count distinct persons over real repeats.
+    persons = _batched(Person, [Person(kind=p.kind, name=p.name) for p in parties])
+    earlier_pupils = []
+    for party, person in zip(parties, persons, strict=True):
+        party.person = person
+        if party.kind == PartyKind.PUPIL and party.role == PartyRole.CENTRAL:
+            if earlier_pupils and rng.random() < 0.1:
+                party.person = rng.choice(earlier_pupils)
+            else:
+                earlier_pupils.append(person)
     parties = _batched(Party, parties)
     by_case = {}
     for party in parties:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 
 from .audit import log_access
@@ -54,6 +55,30 @@ def progress_case(request, reference: str) -> Case:
         Case.objects.in_schools_of_principal(request.user).select_related("school"),
         reference=reference,
     )
+
+
+def progress_case_or_transferred(request, reference: str) -> tuple[Case, object]:
+    """`progress_case`, or a case transferred away from the principal's school: then also
+    the accepted transfer, whose time ends what the sending principal may see of it."""
+    from schools.models import Role
+    from schools.roles import schools_where
+
+    from .transfers import CaseTransfer, TransferStatus
+
+    schools = schools_where(request.user, Role.PRINCIPAL)
+    case = Case.objects.filter(reference=reference).select_related("school").first()
+    if case is not None and case.school_id in set(schools.values_list("pk", flat=True)):
+        return case, None
+    transfer = (
+        CaseTransfer.objects.filter(
+            case__reference=reference, status=TransferStatus.ACCEPTED, from_school__in=schools
+        )
+        .order_by("-decided_at")
+        .first()
+    )
+    if case is None or transfer is None:
+        raise Http404
+    return case, transfer
 
 
 def refuses_closed_case(view):

@@ -38,6 +38,7 @@ from .models import (
     Guardianship,
     Intervention,
     Party,
+    Person,
 )
 from .models_duties import ConsentRecordedHow, ConsentStatus, GuardianConsent
 
@@ -93,8 +94,13 @@ def central_party_dates_at(phase: str, referred_on: dt.date) -> dict:
     return dates
 
 
-def add_party(case, name, *, role=PartyRole.CENTRAL, kind=PartyKind.PUPIL, **fields) -> Party:
-    return Party.objects.create(case=case, name=name, role=role, kind=kind, **fields)
+def add_party(
+    case, name, *, role=PartyRole.CENTRAL, kind=PartyKind.PUPIL, person=None, **fields
+) -> Party:
+    """A party of `case`, linked to `person` (an earlier record of the same person) or to a
+    new person record."""
+    person = person or Person.objects.create(kind=kind, name=name)
+    return Party.objects.create(case=case, name=name, role=role, kind=kind, person=person, **fields)
 
 
 def add_guardian(

@@ -254,8 +254,9 @@ class CaseChildForm(KeepPastedText, forms.ModelForm):
     # Date fields that cannot be before the referral (the forms' or models' clean says so).
     after_referral: tuple[str, ...] = ()
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, case, user=None, **kwargs):
         self.case = case
+        self.user = user
         super().__init__(*args, **kwargs)
         self.instance.case = case
         limit_date_inputs(self, not_before=case.referred_on, after_referral=self.after_referral)

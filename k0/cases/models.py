@@ -56,6 +56,8 @@ from .choices import (
     SituationAssessment,
 )
 from .limits import DETAIL, NOTES, SUMMARY, ChoiceListValidator, text_limit
+from .persons import Person, PersonDuplicate, PersonMerge  # noqa: F401 - models of this app
+from .transfers import CaseTransfer, Handover  # noqa: F401 - models of this app
 
 
 class CasePerm(StrEnum):
@@ -212,6 +214,12 @@ class CaseQuerySet(models.QuerySet):
                 ),
                 Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
                 Prefetch("reviews", queryset=PrincipalReview.objects.select_related("author")),
+                Prefetch(
+                    "transfers",
+                    queryset=CaseTransfer.objects.select_related(
+                        "from_school", "to_school", "proposed_by", "decided_by"
+                    ),
+                ),
             )
         )
 
@@ -905,6 +913,16 @@ class Party(models.Model):
     personal_fields = ("name", "class_name", "contact", "support_needs")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    # The person across cases (`k0.cases.persons`); empty once retention deleted the person
+    # (the indicators of ended periods are frozen) or for parties recorded before persons.
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="parties",
+        verbose_name=_("person"),
+    )
     role = models.CharField(_("role in the case"), max_length=20, choices=PartyRole.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=PartyKind.choices)
     name = models.CharField(_("name"), max_length=200)

@@ -19,7 +19,7 @@ from schools.models import Role
 from schools.roles import role_required, schools_where
 
 from . import due, forms
-from .access import get_case_for, progress_case
+from .access import get_case_for, progress_case, progress_case_or_transferred
 from .audit import log_access
 from .choices import Phase
 from .models import (
@@ -36,6 +36,7 @@ from .models import (
 )
 from .progress import progress_context
 from .pseudonyms import party_pseudonyms
+from .transfer_progress import transferred_progress
 
 PAGE_SIZE = 50
 
@@ -167,11 +168,14 @@ def coordinator_home(request):
 
 
 def case_progress(request, reference, review_form=None):
-    case = progress_case(request, reference)
+    case, transferred = progress_case_or_transferred(request, reference)
     if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
         # A principal on the case team works on the case and sees all of it.
         return redirect(case)
     log_access(request, case, AccessAction.PROGRESS, role=Role.PRINCIPAL)
+    if transferred is not None:
+        # Transferred away from the principal's school: the progress up to the transfer.
+        return transferred_progress(request, case, transferred)
     case = Case.objects.prefetch_related(
         Prefetch(
             "parties",

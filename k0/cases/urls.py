@@ -2,7 +2,7 @@ from django.urls import path
 
 from k0 import converters  # noqa: F401 - registers <caseref:…>
 
-from . import oversight, views, views_duties, views_quick
+from . import oversight, views, views_duties, views_quick, views_transfer
 
 app_name = "cases"
 
@@ -80,6 +80,15 @@ urlpatterns = [
         name="attachment_remove",
     ),
     path("<caseref:reference>/consent-rule/", views_duties.consent_rule, name="consent_rule"),
+    path(
+        "<caseref:reference>/transfer/",
+        views_transfer.transfer_propose,
+        name="transfer_propose",
+    ),
+    path("transfers/", views_transfer.transfers_incoming, name="transfers_incoming"),
+    path("transfers/<int:pk>/", views_transfer.transfer_answer, name="transfer_answer"),
+    path("<caseref:reference>/handover/", views_transfer.case_handover, name="handover"),
+    path("<caseref:reference>/earlier/", views_transfer.earlier_cases, name="earlier_cases"),
     *_child_urls,
 ]
 

@@ -31,6 +31,7 @@ from .choices import (
     Phase,
 )
 from .filters import CaseFilter
+from .forms_persons import PersonPartyForm
 from .hearings import sync_hearings
 from .models import (
     REOPEN_REFUSED_DATA_REMOVED,
@@ -244,6 +245,7 @@ def build_timeline(case: Case) -> list[TimelineEntry]:
                 f"notice-{notice.pk}",
             )
         )
+    entries.extend(transfer_timeline(case))
     entries.append(
         TimelineEntry(case.opened_at, "phase", _("Case opened"), "", str(case.created_by))
     )
@@ -308,6 +310,32 @@ def _per_party_entries(case: Case) -> list[TimelineEntry]:
                     "",
                     f"follow-up-{item.pk}",
                 )
+            )
+    return entries
+
+
+def transfer_timeline(case: Case) -> list[TimelineEntry]:
+    """Proposals of transfer to another school and their answers (prefetched)."""
+    entries = []
+    for t in case.transfers.all():
+        names = {"from": t.from_school, "to": t.to_school}
+        entries.append(
+            TimelineEntry(
+                t.proposed_at,
+                "transfer",
+                _("Transfer proposed from %(from)s to %(to)s") % names,
+                t.reason,
+                str(t.proposed_by),
+            )
+        )
+        if t.decided_at:
+            title = (
+                _("Transfer accepted: the case moved from %(from)s to %(to)s")
+                if t.status == "accepted"
+                else _("Transfer declined by %(to)s")
+            )
+            entries.append(
+                TimelineEntry(t.decided_at, "transfer", title % names, t.answer, str(t.decided_by))
             )
     return entries
 
@@ -479,7 +507,7 @@ class ChildKind:
 
 CHILD_KINDS = {
     "parties": ChildKind(
-        Party, forms.PartyForm, gettext_lazy("Add a party"), gettext_lazy("Edit party")
+        Party, PersonPartyForm, gettext_lazy("Add a party"), gettext_lazy("Edit party")
     ),
     "guardians": ChildKind(
         Guardianship,
@@ -545,7 +573,7 @@ def child_form(request, reference, kind, pk=None):
     instance = get_object_or_404(_child_queryset(kind, case), pk=pk) if pk else None
     if request.method == "POST":
         case.ensure_open()
-    form = spec.form(request.POST or None, case=case, instance=instance)
+    form = spec.form(request.POST or None, case=case, instance=instance, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             obj = form.save(commit=False)

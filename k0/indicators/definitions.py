@@ -71,6 +71,7 @@ CITY = "total"
 # IndicatorSnapshot`) are kept per version, so a new rule never mixes with old counts.
 # 2: notices counted by kind (family "referred"), police involvement read from the notices.
 # 2 also: follow-up assessments counted per party (each party's latest answer in the period).
+# 2 also: the parties of resolved cases count distinct persons (`queries._distinct_persons`).
 DEFINITIONS_VERSION = 2
 
 
@@ -285,8 +286,9 @@ _CLOSED = _(
 _RESOLVED = _(
     "Counted in the cases closed in the period (latest closing, date in Helsinki) with an "
     "outcome counted as resolved: by default resolved or improved (setting "
-    "K0_RESOLVED_OUTCOMES). Each party record is one person; a person in two such cases "
-    "counts in each."
+    "K0_RESOLVED_OUTCOMES). Each person counts once, however many of their cases closed in "
+    "the period; in a breakdown, in the area, school kind and grade band of their case "
+    "closed last in the period."
 )
 
 

@@ -26,7 +26,9 @@ from .periods import (
     FIXED_KINDS,
     Period,
     calendar_year,
+    calendar_years,
     ended_periods,
+    ended_ranges,
     has_ended,
     school_year,
 )
@@ -56,16 +58,30 @@ def available_periods(first: dt.date | None = None) -> list[Period]:
 
 
 def period_code(period: Period) -> str:
+    if period.kind == "calendar_years":
+        return f"{period.kind}:{period.start.year}-{period.end.year}"
     return f"{period.kind}:{period.start.year}"
 
 
+def _year(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None
+
+
 def period_of_code(code: object) -> Period | None:
-    """The period a code such as "school_year:2025" names, offered or not; None if none."""
-    kind, _sep, year = str(code).partition(":")
-    if kind not in FIXED_KINDS or not (year.isascii() and year.isdigit()) or len(year) > 4:
+    """The period a code such as "school_year:2025" or "calendar_years:2017-2020" names,
+    offered or not; None if none."""
+    kind, _sep, years = str(code).partition(":")
+    if kind not in FIXED_KINDS:
         return None
     try:
-        return (calendar_year if kind == "calendar_year" else school_year)(int(year))
+        if kind == "calendar_years":
+            first, _dash, last = years.partition("-")
+            first, last = _year(first), _year(last)
+            return None if first is None or last is None else calendar_years(first, last)
+        year = _year(years)
+        if year is None:
+            return None
+        return (calendar_year if kind == "calendar_year" else school_year)(year)
     except ValueError:
         return None
 
@@ -105,6 +121,10 @@ def period_title(period: Period) -> str:
         return _("School year %(label)s") % {"label": period.label}
     if period.kind == "calendar_year":
         return _("Calendar year %(label)s") % {"label": period.label}
+    if period.kind == "calendar_years":
+        return _("Calendar years %(label)s") % {"label": period.label}
+    if period.kind == "school_years":
+        return _("School years %(label)s") % {"label": period.label}
     return period.label
 
 
@@ -117,9 +137,20 @@ class SelectionForm(forms.Form):
     def __init__(self, data=None, *, first: dt.date | None = None, **kwargs):
         super().__init__(data, **kwargs)
         self.periods = {period_code(p): p for p in available_periods(first)}
+        ranges = {
+            period_code(p): p for p in ended_ranges(first or first_referral(), timezone.localdate())
+        }
         self.fields["period"].choices = [
             (code, period_title(p)) for code, p in self.periods.items()
         ]
+        if ranges:
+            self.fields["period"].choices += [
+                (
+                    _("Several calendar years"),
+                    [(code, period_title(p)) for code, p in ranges.items()],
+                )
+            ]
+        self.periods.update(ranges)
         self.fields["by"].choices = [("", _("Whole city only")), *BREAKDOWNS.items()]
 
     @property

@@ -23,8 +23,18 @@ from typing import Literal
 
 from k0.cases.dates import EARLIEST_REFERRAL
 
-PeriodKind = Literal["calendar_year", "school_year", "range"]
-FIXED_KINDS: tuple[PeriodKind, ...] = ("calendar_year", "school_year")
+PeriodKind = Literal["calendar_year", "school_year", "calendar_years", "school_years", "range"]
+# "calendar_years": whole calendar years from one to another (e.g. 2017–2020, the programme's
+# reporting period): fixed boundaries like a year's, so frozen and suppressed the same way.
+# "school_years" likewise, for the cumulative total of a trend over school years.
+FIXED_KINDS: tuple[PeriodKind, ...] = (
+    "calendar_year",
+    "school_year",
+    "calendar_years",
+    "school_years",
+)
+# The longest multi-year range offered.
+MAX_RANGE_YEARS = 12
 
 # The Finnish school year (lukuvuosi) starts on 1 August; the exact first school day varies,
 # but statistics use the fixed boundary so that years never overlap.
@@ -80,6 +90,38 @@ def school_year(start_year: int) -> Period:
         "school_year",
         f"{start_year}–{start_year + 1}",
     )
+
+
+def calendar_years(first: int, last: int) -> Period:
+    """1 January `first` – 31 December `last`, at least two years: labelled e.g. "2017–2020"."""
+    _check_year(first, dt.MINYEAR, dt.MAXYEAR)
+    _check_year(last, dt.MINYEAR, dt.MAXYEAR)
+    if not first < last:
+        raise ValueError(f"a multi-year range needs first < last, got {first} and {last}")
+    return Period(dt.date(first, 1, 1), dt.date(last, 12, 31), "calendar_years", f"{first}–{last}")
+
+
+def span(periods: list[Period]) -> Period:
+    """The whole span of consecutive calendar or school years, as one multi-year period (a
+    trend's cumulative total); a single period is returned as it is."""
+    first, last = periods[0], periods[-1]
+    if first == last:
+        return first
+    if first.kind == "school_year":
+        return Period(first.start, last.end, "school_years", f"{first.start.year}–{last.end.year}")
+    return calendar_years(first.start.year, last.start.year)
+
+
+def ended_ranges(first_record: dt.date | None, today: dt.date) -> list[Period]:
+    """The multi-year ranges of ended calendar years (2 to MAX_RANGE_YEARS years) from the
+    year of the first record; latest end first, then the longest."""
+    years = [p.start.year for p in ended_periods("calendar_year", first_record, today)]
+    return [
+        calendar_years(first, last)
+        for last in reversed(years)
+        for first in years
+        if first < last and last - first < MAX_RANGE_YEARS
+    ]
 
 
 def date_range(start: dt.date, end: dt.date) -> Period:

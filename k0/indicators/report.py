@@ -399,7 +399,7 @@ def report(period: Period, breakdown: str | None = None) -> Report:
 
 # Periods counted together when freezing: a first freeze of many years stays a few
 # moderate queries instead of one very wide one.
-FREEZE_BATCH = 12
+FREEZE_BATCH = 13  # a trend's 12 years and its cumulative total
 
 
 def is_frozen_kind(period: Period, today: dt.date | None = None) -> bool:

@@ -31,6 +31,7 @@ from . import definitions as d
 from .exports import as_json, build_export
 from .forms import TrendForm, first_referral, selection_form
 from .models import ApiToken, ApiTokenUse
+from .periods import span
 from .report import Report, published_report, published_reports
 
 logger = logging.getLogger(__name__)
@@ -98,8 +99,14 @@ def tables(request):
 def trend(request):
     form = TrendForm(request.GET or {"kind": "school_year"})
     trend_reports: list[Report] = []
+    cumulative = None
     if form.is_valid():
-        trend_reports = published_reports(form.periods())
+        periods = form.periods()
+        # The cumulative total is counted (and frozen) together with the years themselves.
+        whole = [span(periods)] if len(periods) > 1 else []
+        trend_reports = published_reports(periods + whole)
+        if whole:
+            cumulative = _cumulative_row(trend_reports.pop())
     context = _context(
         form,
         section="trend",
@@ -108,8 +115,16 @@ def trend(request):
         rows=_trend_rows(trend_reports),
         series=[d.BY_CODE[code] for code in d.TREND],
         kind=form.cleaned_data.get("kind") if form.is_valid() else None,
+        cumulative=cumulative,
     )
     return render(request, "indicators/trend.html", context, status=200 if form.is_valid() else 400)
+
+
+def _cumulative_row(whole: Report) -> dict:
+    """The key figures over the whole span of the trend, as one period: distinct persons
+    over all the years (a child counted in two years is one child here), cases once each.
+    Suppressed like any period's figures."""
+    return {"period": whole.period, "values": [whole.city_figure(code) for code in d.TREND]}
 
 
 def _trend_rows(trend_reports: list[Report]) -> list[dict]:

@@ -29,10 +29,12 @@ from k0.cases.models import (
     Attachment,
     Case,
     CaseNote,
+    CaseTransfer,
     FollowUp,
     Intervention,
     Party,
     PartyGroup,
+    Person,
     PhaseChange,
     PrincipalReview,
 )
@@ -57,6 +59,7 @@ CHILD_MODELS = [
     StatutoryNotice,
     SafetyMeasure,
     ServiceReferral,
+    CaseTransfer,  # the reason and the answer may describe the child
 ]
 UNTRACKED_MODELS = [PhaseChange]  # no history table
 
@@ -106,6 +109,30 @@ def pseudonymise_parties(parties: list[Party], only: set[int] | None = None) -> 
             _scrub(Party, [party.pk], {"name": names[party.pk], **blank})
 
 
+def delete_persons_without_cases_left(person_ids: set[int], case: Case) -> int:
+    """Deletes the person records (and their history) that have no case left inside the
+    retention period once `case` is pseudonymised: every other case of theirs is
+    pseudonymised too. Their parties keep their pseudonyms and lose the link; the
+    indicators of ended periods are frozen, so they stay as published."""
+    if not person_ids:
+        return 0
+    still_held = set(
+        Party.objects.filter(person_id__in=person_ids)
+        .exclude(case=case)
+        .filter(case__pseudonymised_at__isnull=True)
+        .values_list("person_id", flat=True)
+    )
+    gone = sorted(person_ids - still_held)
+    if gone:
+        # Records an administrator merged into these go with them (no party links to them).
+        gone += list(Person.objects.filter(merged_into__in=gone).values_list("pk", flat=True))
+        Person.objects.filter(pk__in=gone).delete()
+        # After the deletion, whose own history row would hold the name again.
+        Person.history.filter(id__in=gone).delete()
+        Party.history.filter(person_id__in=gone).update(person=None)
+    return len(gone)
+
+
 def delete_generated_files(case: Case) -> int:
     """Result files of jobs made from this case (summaries, meeting records)."""
     from k0.jobs.models import Job
@@ -143,6 +170,7 @@ def pseudonymise_case(case_id: int, *, policy: str, now=None) -> bool:
     parties = list(case.parties.prefetch_related("pupil_links"))
     pseudonymise_parties(parties)
     scrub_duties_of_parties([p.pk for p in parties])
+    delete_persons_without_cases_left({p.person_id for p in parties if p.person_id}, case)
     for index, group in enumerate(case.groups.order_by("pk"), start=1):
         with translation.override(settings.LANGUAGE_CODE):
             _scrub(PartyGroup, [group.pk], {"name": _("Group %(n)s") % {"n": index}})

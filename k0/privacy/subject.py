@@ -6,7 +6,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from k0.cases.models import Agreement, FollowUpAnswer, Guardianship, Intervention, Party
+from k0.cases.models import (
+    Agreement,
+    Case,
+    FollowUpAnswer,
+    Guardianship,
+    Intervention,
+    Party,
+    Person,
+)
 from k0.cases.models_duties import (
     GuardianConsent,
     SafetyMeasure,
@@ -57,6 +65,7 @@ def party_record(party: Party) -> dict:
             ),
             "support_needs": party.support_needs,
         },
+        "person": _person_record(party),
         "case": {
             "reference": case.reference,
             "school": case.school.name,
@@ -102,6 +111,9 @@ def party_record(party: Party) -> dict:
             "known_at_referral": case.known_at_referral,
             "summary": case.summary,
             "notes": [n.text for n in case.notes.order_by("created_at")],
+            "transfers": [
+                {"reason": t.reason, "answer": t.answer} for t in case.transfers.order_by("pk")
+            ],
         },
         "history": [
             {
@@ -168,11 +180,50 @@ def duties_record(party: Party) -> dict:
     }
 
 
+def _person_record(party: Party) -> dict | None:
+    """The person record behind the party and the references of all their cases: the
+    administrator answers for the whole city, so every case of the person is listed."""
+    person = party.person
+    if person is None:
+        return None
+    cases = (
+        Case.objects.filter(parties__person=person)
+        .distinct()
+        .order_by("referred_on", "pk")
+        .values_list("reference", flat=True)
+    )
+    return {
+        "id": person.pk,
+        "kind": person.get_kind_display(),
+        "name": person.name,
+        "birth_date": _date(person.birth_date),
+        "birth_year": person.birth_year,
+        "learner_number": person.learner_number,
+        "cases": list(cases),
+        "history": [
+            {
+                "at": h.history_date.isoformat(),
+                "change": h.get_history_type_display(),
+                "name": h.name,
+                "learner_number": h.learner_number,
+            }
+            for h in person.history.order_by("history_date")
+        ],
+    }
+
+
 @transaction.atomic
 def erase_party(party: Party) -> None:
-    """Pseudonymises one party early, including its history rows."""
+    """Pseudonymises one party early, including its history rows, and removes the personal
+    data of its person record (name, birth, learner number, and in its history). The record
+    itself stays, empty, so that the indicators still count the person once."""
     from .retention import pseudonymise_parties, scrub_duties_of_parties
 
     parties = list(party.case.parties.prefetch_related("pupil_links"))
     pseudonymise_parties(parties, only={party.pk})
     scrub_duties_of_parties([party.pk])
+    if party.person_id:
+        party.refresh_from_db(fields=["name"])
+        values = {"name": party.name, "birth_date": None, "birth_year": None, "learner_number": ""}
+        Person.objects.filter(pk=party.person_id).update(**values)
+        Person.history.filter(id=party.person_id).update(**values)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from k0.jobs.enqueue import enqueue_on_commit
 
+from .case_events import case_events_changed
 from .closures import closure_changed
 from .models import MeetingInvitation
 
 
 def case_changed(case_id: int) -> None:
     closure_changed(case_id)
+    case_events_changed(case_id)
     if MeetingInvitation.objects.filter(case_id=case_id).exists():
         from .tasks import sync_case_invitations_task
 

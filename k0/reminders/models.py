@@ -266,3 +266,31 @@ class DutyReminder(Outbox):
             )
         ]
         indexes = [models.Index(fields=["status", "recipient"])]
+
+
+class CaseEventNotice(Outbox):
+    """An e-mail about a transfer of a case to another school (proposed, accepted, declined)
+    or a handover of its responsibility (`k0.cases.transfers`). Unique per event and
+    recipient, so each recipient hears of an event once however often it is tried."""
+
+    event = models.CharField(_("event"), max_length=40)  # e.g. "transfer:12:proposed"
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="+", verbose_name=_("case")
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+
+    class Meta:
+        verbose_name = _("transfer or handover notice")
+        verbose_name_plural = _("transfer and handover notices")
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient"], name="case_event_notice_once_per_recipient"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="case_event_due")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from .case_events import deliver_case_event_notices
 from .closures import (
     deliver_closure_notices,
     deliver_pending_closure_notices,
@@ -71,6 +72,22 @@ def deliver_closure_notices_task(self, closure_id: int) -> dict:
     return counts
 
 
+@shared_task(
+    bind=True, name="k0.reminders.deliver_case_event_notices", max_retries=None, ignore_result=True
+)
+def deliver_case_event_notices_task(self, case_id: int) -> dict:
+    """Tells of a transfer or a handover of a case (reference only)."""
+    counts = deliver_case_event_notices(case_id)
+    if counts["failed"] and self.request.retries < settings.REMINDER_MAX_ATTEMPTS:
+        from .delivery import earliest_retry
+        from .models import CaseEventNotice
+
+        wait = earliest_retry(CaseEventNotice, case_id=case_id)
+        if wait is not None:
+            raise self.retry(countdown=wait.total_seconds())
+    return counts
+
+
 @shared_task(name="k0.reminders.sweep_outbox", ignore_result=True)
 def sweep_outbox_task() -> dict:
     """Beat, every OUTBOX_SWEEP_MINUTES: sends e-mails that are pending and due — after a
@@ -81,7 +98,9 @@ def sweep_outbox_task() -> dict:
     invitations = deliver_pending_invitations()
     notices = send_pending_notices()
     closures = deliver_pending_closure_notices()
+    case_events = deliver_case_event_notices()
     return {
+        "case_event_notices": case_events["sent"],
         "reminder_emails": summary.reminder_emails,
         "digests": summary.digests,
         "invitations": invitations["sent"],
@@ -89,5 +108,9 @@ def sweep_outbox_task() -> dict:
         "closures_untold": untold,
         "inactive_case_notices": notices["sent"],
         "closure_notices": closures["sent"],
-        "failed": summary.failed + invitations["failed"] + notices["failed"] + closures["failed"],
+        "failed": summary.failed
+        + invitations["failed"]
+        + notices["failed"]
+        + closures["failed"]
+        + case_events["failed"],
     }

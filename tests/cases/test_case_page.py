@@ -31,6 +31,7 @@ SECTIONS = [
     "attachments",
     "timeline",
     "team",
+    "transfer-and-earlier",
     "access",
 ]
 
@@ -53,7 +54,7 @@ def test_the_page_starts_with_what_to_do_now_and_links_every_section(team_client
     # the six of the case's own records, and the safety plan, consents, notices and service
     # referrals
     assert body.count("data-panel-slot") == 10
-    assert "data-panel>" in body and "hx-get" not in body
+    assert "data-panel>" in body and 'hx-target="#case-panel"' not in body
 
 
 def test_a_save_without_javascript_returns_to_the_changed_item(team_client, case):

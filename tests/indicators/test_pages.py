@@ -99,7 +99,8 @@ def test_dashboard_shows_the_latest_ended_school_year_by_default(office, city):
 def test_periods_offered_run_from_the_first_referral_to_the_latest_ended(office, city):
     response = office.get(reverse("indicators:dashboard"))
 
-    offered = [code for code, _label in response.context["form"].fields["period"].choices]
+    *single, (_group, ranges) = response.context["form"].fields["period"].choices
+    offered = [code for code, _label in single]
     # The first referral (c8) was on 1 May 2024, in school year 2023–2024; today is 27 Nov
     # 2026, so school year 2025–2026 and calendar year 2025 are the latest that have ended.
     assert offered == [
@@ -109,6 +110,8 @@ def test_periods_offered_run_from_the_first_referral_to_the_latest_ended(office,
         "calendar_year:2024",
         "school_year:2023",
     ]
+    # And the ended calendar years together (a multi-year range).
+    assert [code for code, _label in ranges] == ["calendar_years:2024-2025"]
 
 
 @pytest.mark.parametrize(

@@ -245,8 +245,11 @@ def test_bad_stored_dates_leave_every_page_chart_and_download_working(office, ba
 def test_bad_stored_dates_offer_periods_from_the_first_year_only(office, bad_dates):
     response = office.get(reverse("indicators:dashboard"))
 
-    offered = [code for code, _label in response.context["form"].fields["period"].choices]
+    *single, (_group, ranges) = response.context["form"].fields["period"].choices
+    offered = [code for code, _label in single]
     years = sorted(int(code.split(":")[1]) for code in offered)
+    # Multi-year ranges start from 2010 too.
+    assert min(int(code.split(":")[1].split("-")[0]) for code, _label in ranges) == FIRST_YEAR
     # The earliest referral is 0001-01-01: periods start with the one containing 1 Jan 2010.
     assert years[0] == FIRST_YEAR - 1  # school year 2009–2010 contains 1 Jan 2010
     assert offered[0] == "school_year:2025"

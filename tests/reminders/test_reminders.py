@@ -319,6 +319,7 @@ def test_sweep_task_sends_what_is_pending_and_due(case, case_team_member, settin
             "closures_untold": 0,
             "inactive_case_notices": 0,
             "closure_notices": 0,
+            "case_event_notices": 0,
             "failed": 0,
         }
     assert len(mail.outbox) == 1

@@ -66,6 +66,14 @@ class Command(BaseCommand):
                 f"{frozen['fresh_ms']} ms: {frozen['share']:.1%} "
                 f"(target ≤ {frozen['target_share']:.0%})"
             )
+        distinct = result["distinct_counting"]
+        if distinct is not None:
+            self.stdout.write(
+                f"indicators with distinct persons: a year {distinct['year_ms']} ms "
+                f"(target ≤ {distinct['target_year_ms']} ms), four years as one range "
+                f"{distinct['four_years_ms']} ms; reading the year's "
+                f"{distinct['party_rows_year']} party rows {distinct['party_rows_ms']} ms"
+            )
         ratio = result["indicators_vs_sql"]
         if ratio is None:
             return
