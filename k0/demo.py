@@ -256,12 +256,14 @@ def seed_history(seed: int = 2017) -> int:
     from k0.cases.models import (
         Case,
         FollowUp,
+        FollowUpAnswer,
         Intervention,
         Party,
         PartyGroup,
         Person,
         PhaseChange,
         ReferenceCounter,
+        StatutoryNotice,
     )
 
     schools = [School.objects.get(name=name) for name, _, _ in SCHOOLS]
@@ -300,7 +302,6 @@ def seed_history(seed: int = 2017) -> int:
                     referral_source=sources[n % len(sources)],
                     forms_of_bullying=rng.sample(forms, 2),
                     locations=["school_day"],
-                    crime_report=n % 9 == 0,
                     responsible=owner,
                     created_by=owner,
                     opened_at=timezone.make_aware(dt.datetime.combine(referred, dt.time(9))),
@@ -329,6 +330,15 @@ def seed_history(seed: int = 2017) -> int:
     for year, last in numbers.items():
         ReferenceCounter.objects.filter(year=year).update(last=last)
     cases = Case.objects.bulk_create(rows, batch_size=500)
+    # Every ninth case had a crime report made at referral.
+    StatutoryNotice.objects.bulk_create(
+        [
+            StatutoryNotice(case=case, kind="crime_report", made_on=case.referred_on)
+            for n, case in enumerate(cases)
+            if n % HISTORY_CASES_PER_YEAR % 9 == 0
+        ],
+        batch_size=1000,
+    )
 
     # The phase changes the workflow would have recorded, a few weeks apart.
     changes = []
@@ -399,7 +409,7 @@ def seed_history(seed: int = 2017) -> int:
                 )
             )
     Person.objects.bulk_create(persons, batch_size=1000)
-    Party.objects.bulk_create(
+    created = Party.objects.bulk_create(
         [
             Party(
                 case=case,
@@ -417,4 +427,17 @@ def seed_history(seed: int = 2017) -> int:
     PartyGroup.objects.bulk_create(groups, batch_size=1000)
     Intervention.objects.bulk_create(interventions, batch_size=1000)
     FollowUp.objects.bulk_create(follow_ups, batch_size=1000)
+    # Each central pupil answered at the follow-up (per party, as the team records it).
+    pupils: dict[int, list] = {}
+    for party in created:
+        if party.role == PartyRole.CENTRAL and party.kind == PartyKind.PUPIL:
+            pupils.setdefault(party.case_id, []).append(party)
+    FollowUpAnswer.objects.bulk_create(
+        [
+            FollowUpAnswer(follow_up=f, party=pupil, bullying=f.bullying, situation=f.situation)
+            for f in follow_ups
+            for pupil in pupils.get(f.case_id, [])
+        ],
+        batch_size=1000,
+    )
     return len(cases)
