@@ -227,4 +227,6 @@ def earlier_cases(request, reference):
             if other.pk not in seen:
                 seen.add(other.pk)
                 log_access(request, other, AccessAction.VIEW)
-    return render(request, "cases/_earlier_cases_list.html", {"case": case, "rows": rows})
+    # htmx loads the list into the case page; the link without JavaScript opens a page of its own.
+    template = "cases/_earlier_cases_list.html" if request.htmx else "cases/earlier_cases.html"
+    return render(request, template, {"case": case, "rows": rows})
