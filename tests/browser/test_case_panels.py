@@ -110,6 +110,23 @@ def _nothing(panel):
     pass
 
 
+def _fill_notice(panel):
+    panel.locator("#id_kind").select_option("child_welfare")
+    panel.locator("#id_office").fill("Lastensuojelun päivystys")
+
+
+def _fill_safety_measure(panel):
+    panel.locator("#id_kind").select_option("supervised_breaks")
+    panel.locator("#id_what").fill("Aikuinen välitunnilla pihalla.")
+    panel.locator("#id_owner").select_option(index=1)
+    panel.locator("input[name=status][value=active]").check()
+
+
+def _fill_service_referral(panel):
+    panel.locator("#id_party").select_option(label="Aino Oppilas")
+    panel.locator("#id_service").select_option("school_nurse")
+
+
 # (opener selector, make an error, fill validly, id prefix of the changed item)
 PANELS = {
     "party": ("#parties a[href$='/parties/add/']", _nothing, _fill_party, "party-"),
@@ -146,6 +163,19 @@ PANELS = {
         _nothing,
         _fill_attachment,
         "attachment-",
+    ),
+    "notice": ("#notices a[href$='/notices/add/']", _nothing, _fill_notice, "notice-"),
+    "safety-measure": (
+        "#safety-plan a[href$='/safety-measures/add/']",
+        _nothing,
+        _fill_safety_measure,
+        "safety-measure-",
+    ),
+    "service-referral": (
+        "#service-referrals a[href$='/service-referrals/add/']",
+        _nothing,
+        _fill_service_referral,
+        "service-referral-",
     ),
 }
 
