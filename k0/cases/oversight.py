@@ -109,7 +109,11 @@ def school_figures(user, schools) -> list:
             overdue=Count(
                 "follow_ups",
                 filter=open_case
-                & Q(follow_ups__done_at__isnull=True, follow_ups__due_date__lt=today),
+                & Q(
+                    follow_ups__done_at__isnull=True,
+                    follow_ups__not_needed_on__isnull=True,
+                    follow_ups__due_date__lt=today,
+                ),
                 distinct=True,
             ),
             awaiting=Count(

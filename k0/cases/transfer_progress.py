@@ -5,6 +5,7 @@ anything recorded at the receiving school."""
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.utils import timezone
 
 from .choices import InterventionStatus
 from .counting import party_counts
@@ -21,9 +22,9 @@ def transferred_progress(request, case, transfer):
         "central_count": central,
         "bystander_count": bystanders,
         "done_interventions": case.interventions.filter(
-            status=InterventionStatus.DONE, date__lte=cutoff.date()
+            status=InterventionStatus.DONE, date__lte=timezone.localdate(cutoff)
         ).count(),
-        "follow_ups_done": case.follow_ups.filter(done_at__lte=cutoff.date()).count(),
+        "follow_ups_done": case.follow_ups.filter(done_at__lte=timezone.localdate(cutoff)).count(),
         "phase_changes": list(
             case.phase_changes.filter(changed_at__lte=cutoff).select_related("changed_by")
         ),

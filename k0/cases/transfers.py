@@ -155,6 +155,9 @@ class CaseTransfer(models.Model):
         2. Move the case: school, responsible member, case team (the responsible member) and
            coordinator (`by` if a coordinator there, else none) — with history.
         3. Grant and revoke the object permissions: the sending team loses access now.
+        4. Hand the case's open work to the new responsible member: open follow-ups and
+           active safety measures, and take the sending school's staff off planned meetings
+           (their calendar invitations are then cancelled by the invitation sync).
         """
         from .services import sync_case_permissions
 
@@ -176,6 +179,7 @@ class CaseTransfer(models.Model):
             case.save()
             case.members.set([responsible])
             sync_case_permissions(case=case)
+            _hand_over_open_work(case, responsible=responsible, by=by)
             transfer.status = TransferStatus.ACCEPTED
             transfer.responsible = responsible
             transfer.decided_by = by
@@ -261,3 +265,26 @@ class Handover(models.Model):
                 )
         case.record_activity()
         return handover
+
+
+def _hand_over_open_work(case, *, responsible, by) -> None:
+    """After a transfer the sending school's staff no longer see the case: what they were
+    to do next passes to the receiving school's responsible member, with history."""
+    from .choices import InterventionStatus
+    from .models_duties import MeasureStatus
+
+    for follow_up in case.follow_ups.filter(done_at=None, not_needed_on=None).exclude(
+        responsible=responsible
+    ):
+        follow_up.responsible = responsible
+        follow_up._history_user = by
+        follow_up.save(update_fields=["responsible"])
+    for measure in case.safety_measures.filter(status=MeasureStatus.ACTIVE).exclude(
+        owner=responsible
+    ):
+        measure.owner = responsible
+        measure._history_user = by
+        measure.save(update_fields=["owner"])
+    receiving = users_with_role(case.school, Role.TEAM_MEMBER)
+    for meeting in case.interventions.filter(status=InterventionStatus.PLANNED):
+        meeting.facilitators.remove(*meeting.facilitators.exclude(pk__in=receiving))

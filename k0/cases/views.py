@@ -614,9 +614,22 @@ def child_delete(request, reference, kind, pk):
         heard_here = (
             list(obj.heard_parties.values_list("pk", flat=True)) if kind == "interventions" else []
         )
+        if kind == "follow-ups":
+            # Its agreement checks go with it: those agreements await a review again.
+            for agreement in obj.agreement_checks.all():
+                agreement.status = AgreementStatus.OPEN
+                agreement._history_user = request.user
+                agreement.save(update_fields=["status"])
         obj.delete()
         if kind == "interventions":
             sync_hearings(case, by=request.user, forget=heard_here)
+        if kind in ("parties", "groups"):
+            # Their answers went with them; each follow-up's summary is made again from
+            # the answers that remain.
+            for follow_up in case.follow_ups.filter(done_at__isnull=False):
+                follow_up.summarise()
+                follow_up._history_user = request.user
+                follow_up.save(update_fields=["bullying", "situation", "agreements"])
     messages.success(request, _("Removed."))
     return _case_changed(request, case, anchor=CHILD_ANCHORS[kind][1])
 

@@ -71,7 +71,9 @@ def party_heard(request, case, pk):
 def party_unheard(request, case, pk):
     """Takes back a hearing marked by hand; a hearing meeting is changed in the meeting."""
     party = get_object_or_404(Party, case=case, pk=pk)
-    if party.heard_on and party.heard_in_id is None:
+    # Undo takes back what a quick action records (today); an older date is changed in the
+    # party's form, so a hearing typed in weeks ago is never wiped by one click.
+    if party.heard_on == timezone.localdate() and party.heard_in_id is None:
         party.heard_on = None
         party.heard_how = ""
         party._history_user = request.user
@@ -108,7 +110,7 @@ def guardian_uninformed(request, case, pk):
     link = get_object_or_404(
         Guardianship.objects.select_related("guardian"), pupil__case=case, pk=pk
     )
-    if link.informed_on:
+    if link.informed_on == timezone.localdate():  # today's quick fact; older in the form
         link.informed_on = None
         link.informed_how = ""
         link.informed_by = None

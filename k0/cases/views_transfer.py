@@ -163,9 +163,16 @@ def _is_coordinator(user, school) -> bool:
 
 
 class HandoverForm(TeamFieldsMixin, django_forms.Form):
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, case, user, **kwargs):
         super().__init__(*args, **kwargs)
         self._setup_team_fields(case.school)
+        # The one handing over does not put themselves on a case they are not on: a
+        # principal would otherwise reach the records that principals never see.
+        on_team = user.pk == case.responsible_id or case.members.filter(pk=user.pk).exists()
+        if not on_team:
+            for name in ("responsible", "members"):
+                field = self.fields[name]
+                field.queryset = field.queryset.exclude(pk=user.pk)
         if not self.is_bound:
             self.initial = {
                 "responsible": case.responsible_id,
@@ -185,7 +192,7 @@ def case_handover(request, reference):
     )
     if request.method == "POST":
         case.ensure_open()
-    form = HandoverForm(request.POST or None, case=case)
+    form = HandoverForm(request.POST or None, case=case, user=request.user)
     errors = []
     if request.method == "POST" and form.is_valid():
         try:

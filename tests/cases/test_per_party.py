@@ -586,3 +586,43 @@ def test_a_bystander_group_may_answer_too_and_shows_under_its_name(
     assert (answer.bullying, answer.situation, answer.agreements) == ("decreased", "same", "")
     page = team_client.get(case.get_absolute_url()).content.decode()
     assert f'data-answer-group="{group.pk}"' in page and "Luokka 7B" in page
+
+
+def test_removing_a_follow_up_reopens_the_agreements_checked_at_it(
+    team_client, case, case_team_member
+):
+    """A follow-up recorded on the wrong case and removed must not leave its checks behind:
+    the agreement would count as reviewed for closing and as kept for the principal."""
+    aino = add_party(case, "Aino Oppilas")
+    agreement = Agreement.objects.create(case=case, text="Ei viestejä.")
+    agreement.parties.add(aino)
+    follow_up = FollowUp.objects.create(
+        case=case, due_date=dt.date(2026, 11, 20), responsible=case_team_member
+    )
+    agreement.status, agreement.checked_in = "kept", follow_up
+    agreement.save()
+    response = team_client.post(
+        reverse("cases:follow_ups_remove", args=[case.reference, follow_up.pk])
+    )
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.status == "open"
+
+
+def test_undo_takes_back_only_what_was_recorded_today(team_client, case):
+    """A hearing or informing recorded on an earlier day (in the form) is not wiped by one
+    click; the undo offered after a quick action is for today's fact."""
+    aino = add_party(case, "Aino Oppilas")
+    add_guardian(case, aino, "Hanna Huoltaja", informed=False)
+    link = Guardianship.objects.get(pupil=aino)
+    link.informed_on, link.informed_how = dt.date(2026, 11, 2), "phone"
+    link.save()
+    Party.objects.filter(pk=aino.pk).update(heard_on=dt.date(2026, 11, 3), heard_how="meeting")
+    page = team_client.get(case.get_absolute_url()).content.decode()
+    assert 'data-quick="uninformed"' not in page and 'data-quick="unheard"' not in page
+    team_client.post(reverse("cases:guardians_uninformed", args=[case.reference, link.pk]))
+    team_client.post(reverse("cases:parties_unheard", args=[case.reference, aino.pk]))
+    link.refresh_from_db()
+    aino.refresh_from_db()
+    assert link.informed_on == dt.date(2026, 11, 2)
+    assert aino.heard_on == dt.date(2026, 11, 3)

@@ -1,8 +1,11 @@
 """A case moves with the child: transfer to another school, and handover inside a school."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from k0.cases.choices import Phase
 from k0.cases.models import AccessLog, Case, CaseTransfer, Handover
@@ -239,3 +242,47 @@ def test_a_closed_case_is_not_handed_over(world, client):
     response = client.post(url, {"responsible": world["sender"].pk})
     assert response.status_code == 302
     assert not Handover.objects.exists()
+
+
+def test_accepting_hands_the_open_work_to_the_receiving_school(world):
+    """After the transfer nobody at the sending school can see the case: its open follow-up,
+    active safety measure and planned meeting must not stay with them."""
+    from k0.cases.models import FollowUp, Intervention
+    from k0.cases.models_duties import SafetyMeasure
+
+    case, sender, receiver = world["case"], world["sender"], world["receiver"]
+    today = timezone.localdate()
+    follow_up = FollowUp.objects.create(
+        case=case, due_date=today + dt.timedelta(days=7), responsible=sender
+    )
+    measure = SafetyMeasure.objects.create(
+        case=case, kind="supervised_breaks", what="Välitunnit", owner=sender, starts_on=today
+    )
+    meeting = Intervention.objects.create(
+        case=case, kind="joint", status="planned", date=today + dt.timedelta(days=3)
+    )
+    meeting.facilitators.add(sender)
+    transfer = CaseTransfer.propose(
+        case=case, to_school=world["lower"], reason="Yläkouluun", by=sender
+    )
+    transfer.accept(by=world["receiving_coordinator"], responsible=receiver)
+
+    follow_up.refresh_from_db()
+    measure.refresh_from_db()
+    assert follow_up.responsible == receiver
+    assert measure.owner == receiver
+    assert list(meeting.facilitators.all()) == []
+
+
+def test_a_principal_cannot_hand_a_case_to_themselves(world, client):
+    """A principal who is also on the school's K-0 team would otherwise reach the records
+    principals never see by naming themselves."""
+    case, principal = world["case"], world["sending_principal"]
+    MembershipFactory(user=principal, school=world["primary"], role=Role.TEAM_MEMBER)
+    login(client, principal)
+    url = reverse("cases:handover", args=[case.reference])
+    response = client.post(url, {"responsible": principal.pk, "members": [principal.pk]})
+    assert response.status_code == 200
+    assert "responsible" in response.context["form"].errors
+    case.refresh_from_db()
+    assert case.responsible == world["sender"]
