@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import PartyKind
-from .forms import CaseChildForm, DateInput, UserChoiceField
+from .forms import CaseChildForm, DateInput, KeepPastedText, UserChoiceField
 from .models import Case, Guardianship
 from .models_duties import (
     POLICE_NUMBER_MAX,
@@ -90,7 +90,7 @@ class ConsentForm(CaseChildForm):
             self.add_error(None, _("This guardian's answer for this pupil is already recorded."))
 
 
-class ConsentRuleForm(forms.ModelForm):
+class ConsentRuleForm(KeepPastedText, forms.ModelForm):
     """Whose consent the mapping needs in this case, and the justified exception."""
 
     class Meta:

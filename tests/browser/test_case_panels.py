@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from k0.cases.models import Case, FollowUp, Intervention, Party
+from k0.cases.models import Case, FollowUp, Guardianship, Intervention, Party
 from tests.factories import PASSWORD
 
 from .conftest import log_in
@@ -33,11 +33,13 @@ IN_VIEW = """(element) => {
 
 @pytest.fixture
 def panel_case(db, case, case_team_member):
-    """A case with a pupil, an unlinked guardian, a done meeting and a follow-up."""
+    """A case with a pupil, a linked and an unlinked guardian, a done meeting and a follow-up."""
     case.referred_on = date.today() - timedelta(days=30)
     case.save()
     pupil = Party.objects.create(case=case, name="Aino Oppilas", role="central", kind="pupil")
     Party.objects.create(case=case, name="Hanna Huoltaja", role="central", kind="guardian")
+    kalle = Party.objects.create(case=case, name="Kalle Huoltaja", role="central", kind="guardian")
+    Guardianship.objects.create(guardian=kalle, pupil=pupil)
     Intervention.objects.create(case=case, kind="joint", status="done", date=YESTERDAY)
     FollowUp.objects.create(
         case=case, due_date=date.today() + timedelta(days=7), responsible=case_team_member
@@ -122,6 +124,22 @@ def _fill_safety_measure(panel):
     panel.locator("input[name=status][value=active]").check()
 
 
+def _fill_consent(panel):
+    panel.locator("#id_pupil").select_option(label="Aino Oppilas")
+    panel.locator("#id_guardian").select_option(label="Kalle Huoltaja")
+    panel.locator("input[name=status][value=given]").check()
+    panel.locator("#id_decided_on").fill(YESTERDAY.isoformat())
+
+
+def _break_consent_rule(panel):
+    panel.locator("#id_consent_exception").fill("x" * 2_001)
+
+
+def _fill_consent_rule(panel):
+    panel.locator("#id_consent_exception").fill("")
+    panel.locator("input[name=consent_rule][value=all]").check()
+
+
 def _fill_service_referral(panel):
     panel.locator("#id_party").select_option(label="Aino Oppilas")
     panel.locator("#id_service").select_option("school_nurse")
@@ -163,6 +181,13 @@ PANELS = {
         _nothing,
         _fill_attachment,
         "attachment-",
+    ),
+    "consent": ("#consents a[href$='/consents/add/']", _nothing, _fill_consent, "consent-"),
+    "consent-rule": (
+        "#consents a[href$='/consent-rule/']",
+        _break_consent_rule,
+        _fill_consent_rule,
+        "consent-rule",
     ),
     "notice": ("#notices a[href$='/notices/add/']", _nothing, _fill_notice, "notice-"),
     "safety-measure": (
