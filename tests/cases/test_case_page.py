@@ -216,7 +216,14 @@ def test_coordinator_sees_figures_per_school(
     FollowUp.objects.create(
         case=overdue, due_date=TODAY - dt.timedelta(days=3), responsible=case_team_member
     )
-    make_case(school=school, responsible=case_team_member, coordinator=coordinator)
+    reopened = make_case(school=school, responsible=case_team_member, coordinator=coordinator)
+    # Marked not needed when the case was closed, and the case then reopened: not overdue.
+    FollowUp.objects.create(
+        case=reopened,
+        due_date=TODAY - dt.timedelta(days=5),
+        responsible=case_team_member,
+        not_needed_on=TODAY - dt.timedelta(days=6),
+    )
     make_case(
         school=school,
         responsible=case_team_member,

@@ -626,3 +626,24 @@ def test_undo_takes_back_only_what_was_recorded_today(team_client, case):
     aino.refresh_from_db()
     assert link.informed_on == dt.date(2026, 11, 2)
     assert aino.heard_on == dt.date(2026, 11, 3)
+
+
+def test_removing_a_party_summarises_the_follow_ups_again(team_client, case, case_team_member):
+    """The case-level summary is made from the answers: when the party whose answer was the
+    least favourable is removed (added by mistake), the summary follows the answers left."""
+    aino = add_party(case, "Aino Oppilas")
+    bruno = add_party(case, "Bruno Oppilas")
+    follow_up = FollowUp.objects.create(
+        case=case,
+        due_date=dt.date(2026, 11, 20),
+        done_at=dt.date(2026, 11, 21),
+        responsible=case_team_member,
+    )
+    FollowUpAnswer.objects.create(follow_up=follow_up, party=aino, bullying="stopped")
+    FollowUpAnswer.objects.create(follow_up=follow_up, party=bruno, bullying="continued")
+    follow_up.summarise()
+    follow_up.save()
+    assert follow_up.bullying == "continued"
+    team_client.post(reverse("cases:parties_remove", args=[case.reference, bruno.pk]))
+    follow_up.refresh_from_db()
+    assert follow_up.bullying == "stopped"
